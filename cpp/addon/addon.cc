@@ -1,0 +1,35 @@
+// The addon's entry point. Loading it checks that the libtensorflow in the
+// process is the one it was built against, then registers the op.
+#include <napi.h>
+
+#include "cpp/addon/run_graph_worker.h"
+#include "cpp/addon/tensorflow_runtime.h"
+
+namespace tfsrp {
+namespace {
+
+Napi::Value RegisteredOpsJs(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = RegisteredOpNames();
+  Napi::Array array = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) array.Set(i, names[i]);
+  return array;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const std::string mismatch = TensorflowVersionMismatch();
+  if (!mismatch.empty()) throw Napi::Error::New(env, mismatch);
+  const std::string load_error = LoadOpLibrary();
+  if (!load_error.empty()) throw Napi::Error::New(env, load_error);
+
+  exports.Set("tensorflowVersion", LoadedTensorflowVersion());
+  exports.Set("builtAgainstTensorflowVersion", BuiltAgainstTensorflowVersion());
+  exports.Set("opLibraryPath", OpLibraryPath());
+  exports.Set("registeredOps", Napi::Function::New(env, RegisteredOpsJs));
+  exports.Set("runRemotePredictGraph", Napi::Function::New(env, RunRemotePredictGraphJs));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tfsrp
+
+NODE_API_MODULE(tfserving_remote_predict, tfsrp::Init)

@@ -1,0 +1,28 @@
+// The libtensorflow this process actually loaded, and our op library in it.
+#ifndef TFSRP_ADDON_TENSORFLOW_RUNTIME_H_
+#define TFSRP_ADDON_TENSORFLOW_RUNTIME_H_
+
+#include <string>
+#include <vector>
+
+namespace tfsrp {
+
+const char* BuiltAgainstTensorflowVersion();
+const char* LoadedTensorflowVersion();
+
+// Empty when the loaded libtensorflow is the one we were built against,
+// else a message naming both versions.
+std::string TensorflowVersionMismatch();
+
+// The op library next to this addon (libtfserving_remote_predict_op.so).
+std::string OpLibraryPath();
+
+// Loads the op library into TensorFlow (registering the op); idempotent.
+// Returns an empty string on success, else the error.
+std::string LoadOpLibrary();
+
+std::vector<std::string> RegisteredOpNames();
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_ADDON_TENSORFLOW_RUNTIME_H_

@@ -1,0 +1,38 @@
+#include "cpp/kernel/remote_predict_attributes.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tfsrp {
+
+absl::Status RemotePredictAttributes::Read(
+    tensorflow::OpKernelConstruction* context,
+    RemotePredictAttributes* attributes) {
+  TF_RETURN_IF_ERROR(context->GetAttr("target_address", &attributes->target_address));
+  TF_RETURN_IF_ERROR(context->GetAttr("model_name", &attributes->model_name));
+  TF_RETURN_IF_ERROR(context->GetAttr("model_version", &attributes->model_version));
+  TF_RETURN_IF_ERROR(
+      context->GetAttr("fail_op_on_rpc_error", &attributes->fail_op_on_rpc_error));
+  TF_RETURN_IF_ERROR(context->GetAttr("max_rpc_deadline_millis",
+                                      &attributes->max_rpc_deadline_millis));
+  TF_RETURN_IF_ERROR(context->GetAttr("signature_name", &attributes->signature_name));
+  TF_RETURN_IF_ERROR(context->GetAttr("output_types", &attributes->output_types));
+  if (attributes->model_name.empty()) {
+    return absl::InvalidArgumentError("model_name must not be empty");
+  }
+  if (attributes->max_rpc_deadline_millis <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_rpc_deadline_millis must be a positive number of milliseconds, got ",
+        attributes->max_rpc_deadline_millis));
+  }
+  for (size_t i = 0; i < attributes->output_types.size(); ++i) {
+    const tensorflow::DataType dtype = attributes->output_types[i];
+    if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output_types[", i, "] is ", tensorflow::DataTypeString(dtype),
+          ", which a PredictResponse cannot carry"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tfsrp

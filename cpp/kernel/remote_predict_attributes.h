@@ -1,0 +1,27 @@
+// The op's attributes, read and checked once per kernel instance.
+#ifndef TFSRP_KERNEL_REMOTE_PREDICT_ATTRIBUTES_H_
+#define TFSRP_KERNEL_REMOTE_PREDICT_ATTRIBUTES_H_
+
+#include <string>
+#include <vector>
+
+#include "tensorflow/core/framework/op_kernel.h"
+
+namespace tfsrp {
+
+struct RemotePredictAttributes {
+  std::string target_address;
+  std::string model_name;
+  int64_t model_version = -1;
+  bool fail_op_on_rpc_error = true;
+  int64_t max_rpc_deadline_millis = 30000;
+  std::string signature_name;
+  tensorflow::DataTypeVector output_types;
+
+  static absl::Status Read(tensorflow::OpKernelConstruction* context,
+                           RemotePredictAttributes* attributes);
+};
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_KERNEL_REMOTE_PREDICT_ATTRIBUTES_H_

@@ -1,0 +1,34 @@
+#ifndef TFSRP_STUBS_GRPC_PREDICTION_SERVICE_STUB_H_
+#define TFSRP_STUBS_GRPC_PREDICTION_SERVICE_STUB_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cpp/stubs/prediction_service_stub.h"
+
+struct tfsrp_channel;
+
+namespace tfsrp {
+
+// PredictionService/Predict over the isolated gRPC transport: requests are
+// encoded here with TensorFlow's protobuf runtime and cross the transport's
+// C ABI as bytes.
+class GrpcPredictionServiceStub {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>> Create(
+      const std::string& target_address);
+  ~GrpcPredictionServiceStub();
+
+  std::unique_ptr<RpcHandle> Predict(PredictRequest request,
+                                     int64_t deadline_millis,
+                                     PredictDoneCallback done);
+
+ private:
+  explicit GrpcPredictionServiceStub(tfsrp_channel* channel) : channel_(channel) {}
+  tfsrp_channel* channel_;
+};
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_STUBS_GRPC_PREDICTION_SERVICE_STUB_H_

@@ -1,0 +1,277 @@
+// Isolated gRPC transport: only Debian's gRPC headers are visible here, and
+// the whole gRPC/OpenSSL stack is linked statically and hidden behind the C ABI
+// of grpc_transport.h (see DESIGN.md §4).
+#include "grpc_transport.h"
+
+#include <grpc/grpc.h>
+#include <grpc/support/log.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct tfsrp_channel {
+  std::string key;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::GenericStub> stub;
+  size_t refs = 1;  // guarded by Registry::mu
+};
+
+struct tfsrp_call {
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  tfsrp_call_done_fn done;
+  void* user_data;
+  // One reference for the caller's handle, one for the pending completion.
+  std::atomic<int> refs{2};
+};
+
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::unordered_map<std::string, tfsrp_channel*> channels;
+};
+
+// Deliberately leaked: no static destructor may tear channels down while
+// calls are still completing on gRPC threads at process exit.
+Registry& registry() {
+  static auto* r = new Registry;
+  return *r;
+}
+
+// gRPC 1.51 on Linux runs callback-API completions on one process-wide
+// completion queue whose threads are torn down (and joined) when the last
+// channel that used it is destroyed. A channel whose last reference is dropped
+// by a finishing call is destroyed on one of those threads, which then joins
+// itself and frees the queue under its own feet. A leaked channel that has
+// made one callback call keeps the queue referenced for the process lifetime.
+void AnchorCallbackQueue() {
+  struct Anchor {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request, response;
+  };
+  auto* anchor = new Anchor;
+  grpc::Slice empty;
+  anchor->request = grpc::ByteBuffer(&empty, 1);
+  anchor->context.set_deadline(std::chrono::system_clock::now());
+  grpc::GenericStub(grpc::CreateChannel("unix:/nonexistent/tfsrp-anchor",
+                                        grpc::InsecureChannelCredentials()))
+      .UnaryCall(&anchor->context, "/tfsrp.Anchor/Anchor", grpc::StubOptions(),
+                 &anchor->request, &anchor->response, [](const grpc::Status&) {});
+}
+
+void InitGrpcOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    grpc_init();  // never shut down, so channel churn can't restart gRPC
+    if (std::getenv("GRPC_VERBOSITY") == nullptr)
+      gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+    AnchorCallbackQueue();
+  });
+}
+
+char* CopyString(const std::string& s) {
+  char* out = static_cast<char*>(std::malloc(s.size() + 1));
+  if (out != nullptr) std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() &&
+         s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Returns the target to hand to gRPC, or nullopt if it is not one of the
+// plain forms. Bare host:port is pinned to the dns resolver so that no other
+// resolver (xds, ...) can be reached through an ambiguous "scheme:path".
+std::optional<std::string> CanonicalTarget(std::string_view target) {
+  for (char c : target)
+    if (static_cast<unsigned char>(c) <= ' ') return std::nullopt;
+  for (std::string_view scheme : {"dns:", "ipv4:", "ipv6:", "unix:"})
+    if (target.size() > scheme.size() &&
+        target.substr(0, scheme.size()) == scheme)
+      return std::string(target);
+
+  size_t colon = target.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = target.substr(0, colon);
+  std::string_view port = target.substr(colon + 1);
+  if (!IsDigits(port) || port.size() > 5) return std::nullopt;
+  bool ok = host.size() > 2 && host.front() == '[' && host.back() == ']'
+                ? host.find_first_of("[]/", 1) == host.size() - 1
+                : !host.empty() && host.find_first_of(":/[]@") ==
+                                       std::string_view::npos;
+  if (!ok) return std::nullopt;
+  return "dns:///" + std::string(target);
+}
+
+void AppendField(std::string& key, const char* value) {
+  std::string_view v = value != nullptr ? value : "";
+  key += std::to_string(v.size());
+  key += value != nullptr ? ':' : '!';
+  key += v;
+}
+
+std::string ChannelKey(const std::string& target,
+                       const tfsrp_tls_credentials* tls, int max_send,
+                       int max_receive) {
+  std::string key;
+  AppendField(key, target.c_str());
+  key += tls != nullptr ? "tls" : "plain";
+  if (tls != nullptr) {
+    AppendField(key, tls->root_certs);
+    AppendField(key, tls->private_key);
+    AppendField(key, tls->cert_chain);
+  }
+  key += "/" + std::to_string(max_send) + "/" + std::to_string(max_receive);
+  return key;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials(
+    const tfsrp_tls_credentials* tls) {
+  if (tls == nullptr) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  if (tls->root_certs != nullptr) options.pem_root_certs = tls->root_certs;
+  if (tls->private_key != nullptr) options.pem_private_key = tls->private_key;
+  if (tls->cert_chain != nullptr) options.pem_cert_chain = tls->cert_chain;
+  return grpc::SslCredentials(options);
+}
+
+int Limit(int32_t bytes) { return bytes > 0 ? bytes : -1; }
+
+void Unref(tfsrp_call* call) {
+  if (call->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete call;
+}
+
+void Complete(tfsrp_call* call, const grpc::Status& status) {
+  const std::string& message = status.error_message();
+  grpc::Slice body;
+  if (status.ok() && call->response.Valid() &&
+      !call->response.TrySingleSlice(&body).ok())
+    call->response.DumpToSingleSlice(&body);
+  call->done(call->user_data, status.error_code(), message.data(),
+             message.size(), reinterpret_cast<const char*>(body.begin()),
+             body.size());
+  Unref(call);
+}
+
+void NoopFree(void*) {}
+
+}  // namespace
+
+extern "C" {
+
+tfsrp_channel* tfsrp_channel_acquire(const char* target,
+                                     const tfsrp_tls_credentials* tls,
+                                     const tfsrp_channel_options* options,
+                                     char** error) {
+  auto fail = [error](const std::string& message) -> tfsrp_channel* {
+    if (error != nullptr) *error = CopyString(message);
+    return nullptr;
+  };
+  std::string_view requested = target != nullptr ? target : "";
+  std::optional<std::string> canonical = CanonicalTarget(requested);
+  if (!canonical)
+    return fail("target_address '" + std::string(requested) +
+                "' is not supported: use host:port or a dns:, ipv4:, ipv6: "
+                "or unix: target");
+  try {
+    InitGrpcOnce();
+    int max_send = Limit(options != nullptr ? options->max_send_message_bytes : 0);
+    int max_receive =
+        Limit(options != nullptr ? options->max_receive_message_bytes : 0);
+    std::string key = ChannelKey(*canonical, tls, max_send, max_receive);
+
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.channels.find(key);
+    if (it != r.channels.end()) {
+      ++it->second->refs;
+      return it->second;
+    }
+    grpc::ChannelArguments args;
+    args.SetMaxSendMessageSize(max_send);
+    args.SetMaxReceiveMessageSize(max_receive);
+    auto entry = std::make_unique<tfsrp_channel>();
+    entry->key = key;
+    entry->channel =
+        grpc::CreateCustomChannel(*canonical, Credentials(tls), args);
+    entry->stub = std::make_unique<grpc::GenericStub>(entry->channel);
+    r.channels.emplace(key, entry.get());
+    return entry.release();
+  } catch (const std::exception& e) {
+    return fail(std::string("failed to create gRPC channel: ") + e.what());
+  }
+}
+
+void tfsrp_channel_release(tfsrp_channel* channel) {
+  if (channel == nullptr) return;
+  Registry& r = registry();
+  {
+    std::lock_guard<std::mutex> lock(r.mu);
+    if (--channel->refs > 0) return;
+    r.channels.erase(channel->key);
+  }
+  delete channel;  // in-flight calls keep the grpc::Channel via their context
+}
+
+tfsrp_call* tfsrp_call_start(tfsrp_channel* channel, const char* method,
+                             char* request, size_t request_len,
+                             void (*free_request)(void*),
+                             int64_t deadline_millis, tfsrp_call_done_fn done,
+                             void* user_data) {
+  grpc::Slice slice =
+      request != nullptr
+          ? grpc::Slice(request, request_len,
+                        free_request != nullptr ? free_request : NoopFree)
+          : grpc::Slice();
+  if (channel == nullptr || method == nullptr || done == nullptr)
+    return nullptr;
+  auto* call = new (std::nothrow) tfsrp_call;
+  if (call == nullptr) return nullptr;
+  call->request = grpc::ByteBuffer(&slice, 1);
+  call->done = done;
+  call->user_data = user_data;
+  if (deadline_millis > 0)
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::milliseconds(deadline_millis));
+  channel->stub->UnaryCall(
+      &call->context, method, grpc::StubOptions(), &call->request,
+      &call->response,
+      [call](const grpc::Status& status) { Complete(call, status); });
+  return call;
+}
+
+void tfsrp_call_cancel(tfsrp_call* call) {
+  if (call == nullptr) return;
+  // TryCancel may run the completion inline; if the done callback then
+  // releases the caller's handle, this reference keeps the context alive.
+  call->refs.fetch_add(1, std::memory_order_relaxed);
+  call->context.TryCancel();
+  Unref(call);
+}
+
+void tfsrp_call_release(tfsrp_call* call) {
+  if (call != nullptr) Unref(call);
+}
+
+size_t tfsrp_channel_count(void) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.channels.size();
+}
+
+void tfsrp_free_string(char* s) { std::free(s); }
+
+}  // extern "C"

@@ -1,0 +1,67 @@
+// A PredictionService stub for kernel tests: the test installs a handler
+// that sees each request and decides when and how the call completes.
+#ifndef TFSRP_TEST_MOCK_PREDICTION_SERVICE_STUB_H_
+#define TFSRP_TEST_MOCK_PREDICTION_SERVICE_STUB_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cpp/stubs/prediction_service_stub.h"
+
+namespace tfsrp {
+
+class MockPredictionServiceStub {
+ public:
+  struct Call {
+    std::string target_address;
+    PredictRequest request;
+    int64_t deadline_millis = 0;
+    PredictDoneCallback done;
+    std::shared_ptr<std::atomic<bool>> cancelled;
+  };
+  using Handler = std::function<void(Call call)>;
+
+  static Handler& handler() {
+    static Handler handler;
+    return handler;
+  }
+
+  static absl::StatusOr<std::unique_ptr<MockPredictionServiceStub>> Create(
+      const std::string& target_address) {
+    if (target_address.empty()) {
+      return absl::InvalidArgumentError("target_address must not be empty");
+    }
+    return std::unique_ptr<MockPredictionServiceStub>(
+        new MockPredictionServiceStub(target_address));
+  }
+
+  std::unique_ptr<RpcHandle> Predict(PredictRequest request, int64_t deadline_millis,
+                                     PredictDoneCallback done) {
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    handler()(Call{target_address_, std::move(request), deadline_millis,
+                   std::move(done), cancelled});
+    return std::make_unique<Handle>(cancelled);
+  }
+
+ private:
+  class Handle : public RpcHandle {
+   public:
+    explicit Handle(std::shared_ptr<std::atomic<bool>> cancelled)
+        : cancelled_(std::move(cancelled)) {}
+    void Cancel() override { cancelled_->store(true); }
+
+   private:
+    std::shared_ptr<std::atomic<bool>> cancelled_;
+  };
+
+  explicit MockPredictionServiceStub(std::string target_address)
+      : target_address_(std::move(target_address)) {}
+  std::string target_address_;
+};
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_TEST_MOCK_PREDICTION_SERVICE_STUB_H_

@@ -1,0 +1,54 @@
+'use strict';
+// Starts test/reference_server.py (a TF Serving PredictionService on grpcio + TensorFlow).
+// The child's stdin stays piped to us: it exits when we do, even without stop().
+const { spawn } = require('child_process');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const STARTUP_TIMEOUT_MS = 120000;
+
+function startReferenceServer({
+  opLibrary,
+  models = path.join(ROOT, 'test', 'fixtures', 'models'),
+} = {}) {
+  const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
+  if (opLibrary) args.push('--op-library', opLibrary);
+  const child = spawn(process.env.PYTHON || 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    const fail = (why) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`reference server ${why}\n${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`did not start within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
+    child.once('error', (err) => fail(`failed to spawn: ${err.message}`));
+    const onEarlyExit = (code, signal) => fail(`exited (code ${code}, signal ${signal}) before it was ready`);
+    child.once('exit', onEarlyExit);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      const m = /^PORT (\d+)$/m.exec(stdout);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeListener('exit', onEarlyExit);
+      child.stdout.removeAllListeners('data').resume();
+      const port = Number(m[1]);
+      resolve({ port, address: `127.0.0.1:${port}`, stop, stderr: () => stderr });
+    });
+  });
+}
+
+module.exports = { startReferenceServer };
