@@ -32,4 +32,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace tfsrp
 
-NODE_API_MODULE(tfserving_remote_predict, tfsrp::Init)
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return tfsrp::Init(env, exports);
+}
+
+NODE_API_MODULE(tfserving_remote_predict, InitModule)
