@@ -1,7 +1,7 @@
 #include "cpp/codec/predict_request_encoder.h"
 
 #include <algorithm>
-#include <optional>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -82,8 +82,8 @@ class TensorWireForm {
     form.tensor_ = &tensor;
     if (dtype == tensorflow::DT_STRING ||
         encoding == TensorEncoding::kTypedFields) {
-      form.proto_.emplace();
-      tensor.AsProtoField(&*form.proto_);
+      form.proto_ = std::make_unique<tensorflow::TensorProto>();
+      tensor.AsProtoField(form.proto_.get());
       form.size_ = form.proto_->ByteSizeLong();
     } else {
       form.size_ = form.ContentFormSize();
@@ -133,7 +133,8 @@ class TensorWireForm {
   }
 
   const Tensor* tensor_ = nullptr;
-  std::optional<tensorflow::TensorProto> proto_;
+  // Heap-held: moving a message would drop the size ByteSizeLong() cached.
+  std::unique_ptr<tensorflow::TensorProto> proto_;
   size_t size_ = 0;
 };
 

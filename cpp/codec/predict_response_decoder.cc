@@ -78,8 +78,9 @@ absl::Status CheckTensorProto(const std::string& alias,
   }
   tensorflow::TensorShape shape(proto.tensor_shape());
   const int64_t elements = shape.num_elements();
-  const int64_t element_size =
-      dtype == tensorflow::DT_STRING ? 1 : tensorflow::DataTypeSize(dtype);
+  const int64_t element_size = dtype == tensorflow::DT_STRING
+                                   ? sizeof(tensorflow::tstring)
+                                   : tensorflow::DataTypeSize(dtype);
   if (elements > kMaxTensorBytes / std::max<int64_t>(element_size, 1)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "output '", alias, "' has shape ", shape.DebugString(),

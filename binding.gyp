@@ -1,0 +1,83 @@
+# node-gyp build of the same three products as CMakeLists.txt (cmake-js is
+# the default; see README). Run scripts/provision-*.sh first.
+{
+  "variables": {
+    "tf_dir": "<(module_root_dir)/deps/libtensorflow",
+    "tf_defines": [
+      "_GLIBCXX_USE_CXX11_ABI=1", "EIGEN_MAX_ALIGN_BYTES=64",
+      "TF_MAJOR_VERSION=2", "TF_MINOR_VERSION=21", "TF_PATCH_VERSION=0",
+      "TF_VERSION_SUFFIX=\"\""
+    ],
+    "multiarch": "<!(gcc -print-multiarch)"
+  },
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+    "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-deprecated-declarations"],
+    "cflags": ["-fPIC"]
+  },
+  "targets": [
+    {
+      "target_name": "tfsrp_grpc_transport",
+      "type": "shared_library",
+      "product_prefix": "lib",
+      "sources": ["cpp/transport/grpc_transport.cc"],
+      "ldflags": [
+        "-Wl,--exclude-libs,ALL",
+        "-Wl,--version-script=<(module_root_dir)/cpp/transport/grpc_transport.map",
+        "-Wl,-Bsymbolic", "-Wl,-z,defs"
+      ],
+      "libraries": [
+        "-Wl,--start-group",
+        "/usr/lib/<(multiarch)/libgrpc++.a", "/usr/lib/<(multiarch)/libgrpc.a",
+        "/usr/lib/<(multiarch)/libgpr.a", "/usr/lib/<(multiarch)/libupb.a",
+        "/usr/lib/<(multiarch)/libaddress_sorting.a", "/usr/lib/<(multiarch)/libssl.a",
+        "/usr/lib/<(multiarch)/libcrypto.a", "/usr/lib/<(multiarch)/libz.a",
+        "/usr/lib/<(multiarch)/libcares.a",
+        "-Wl,--end-group",
+        "<!@(pkg-config --libs-only-l grpc++ | tr ' ' '\\n' | grep -- '-labsl_' | sort -u)",
+        "-lre2", "-ldl", "-lrt", "-pthread"
+      ]
+    },
+    {
+      "target_name": "tfserving_remote_predict_op",
+      "type": "shared_library",
+      "product_prefix": "lib",
+      "dependencies": ["tfsrp_grpc_transport"],
+      "sources": [
+        "cpp/codec/tensor_encoding.cc",
+        "cpp/codec/predict_request_encoder.cc",
+        "cpp/codec/predict_response_decoder.cc",
+        "cpp/kernel/remote_predict_attributes.cc",
+        "cpp/kernel/remote_predict_io.cc",
+        "cpp/kernel/remote_predict_op_def.cc",
+        "cpp/kernel/remote_predict_kernel_registration.cc",
+        "cpp/kernel/tensor_encoding_c_api.cc",
+        "cpp/stubs/grpc_prediction_service_stub.cc"
+      ],
+      "include_dirs": ["<(module_root_dir)", "<(tf_dir)/include"],
+      "defines": ["<@(tf_defines)"],
+      "ldflags": ["-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
+      "libraries": ["<(tf_dir)/lib/libtensorflow_framework.so.2"]
+    },
+    {
+      "target_name": "tfserving_remote_predict",
+      "dependencies": ["tfserving_remote_predict_op"],
+      "sources": [
+        "cpp/addon/addon.cc",
+        "cpp/addon/tensorflow_runtime.cc",
+        "cpp/addon/graph_runner.cc",
+        "cpp/addon/run_graph_worker.cc"
+      ],
+      "include_dirs": [
+        "<(module_root_dir)", "<(tf_dir)/include",
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": ["<@(tf_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
+      "libraries": [
+        "<(tf_dir)/lib/libtensorflow_cc.so.2",
+        "<(tf_dir)/lib/libtensorflow_framework.so.2"
+      ]
+    }
+  ]
+}
