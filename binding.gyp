@@ -66,7 +66,11 @@
         "cpp/addon/addon.cc",
         "cpp/addon/tensorflow_runtime.cc",
         "cpp/addon/graph_runner.cc",
-        "cpp/addon/run_graph_worker.cc"
+        "cpp/addon/run_graph_worker.cc",
+        "cpp/addon/js_tensors.cc",
+        "cpp/addon/predict_binding.cc",
+        "cpp/direct/remote_predict_kernel_cache.cc",
+        "cpp/direct/remote_predict_call.cc"
       ],
       "include_dirs": [
         "<(module_root_dir)", "<(tf_dir)/include",

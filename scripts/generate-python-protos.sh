@@ -18,17 +18,23 @@ if [[ -f "$out/.stamp" && "$(cat "$out/.stamp")" == "$stamp" ]]; then
 fi
 
 well_known="$("$python" -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))')"
-gen() {  # gen OUTDIR PROTO...
-  local dir="$1"; shift
-  rm -rf "$dir" && mkdir -p "$dir"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/tfsrp-protos.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+gen() {  # gen NAME PROTO...: builds aside, then swaps in (keeps concurrent readers' window small)
+  local name="$1"; shift
+  mkdir -p "$tmp/$name"
   "$python" -m grpc_tools.protoc -I "$proto_dir" -I "$well_known" \
-    --python_out="$dir" --grpc_python_out="$dir" "$@"
+    --python_out="$tmp/$name" --grpc_python_out="$tmp/$name" "$@"
   # Regular packages, so these win over same-named namespace portions elsewhere on sys.path.
-  find "$dir" -mindepth 1 -type d -exec touch {}/__init__.py \;
+  find "$tmp/$name" -mindepth 1 -type d -exec touch {}/__init__.py \;
 }
 
+gen py_serving "${serving[@]}"
+gen py_full "${serving[@]}" "${framework[@]}"
+mkdir -p "$out"
 rm -f "$out/.stamp"
-gen "$out/py_serving" "${serving[@]}"
-gen "$out/py_full" "${serving[@]}" "${framework[@]}"
+for name in py_serving py_full; do
+  rm -rf "$out/$name" && mv "$tmp/$name" "$out/$name"
+done
 echo "$stamp" > "$out/.stamp"
 echo "generated Python protos in $out" >&2

@@ -2,6 +2,7 @@
 // process is the one it was built against, then registers the op.
 #include <napi.h>
 
+#include "cpp/addon/predict_binding.h"
 #include "cpp/addon/run_graph_worker.h"
 #include "cpp/addon/tensorflow_runtime.h"
 
@@ -15,6 +16,15 @@ Napi::Value RegisteredOpsJs(const Napi::CallbackInfo& info) {
   return array;
 }
 
+Napi::Value SetTensorEncodingJs(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!SetTensorEncoding(name)) {
+    throw Napi::TypeError::New(info.Env(), "tensor encoding must be 'tensor_content' or "
+                                           "'typed_fields', got '" + name + "'");
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::string mismatch = TensorflowVersionMismatch();
   if (!mismatch.empty()) throw Napi::Error::New(env, mismatch);
@@ -26,6 +36,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opLibraryPath", OpLibraryPath());
   exports.Set("registeredOps", Napi::Function::New(env, RegisteredOpsJs));
   exports.Set("runRemotePredictGraph", Napi::Function::New(env, RunRemotePredictGraphJs));
+  exports.Set("setTensorEncoding", Napi::Function::New(env, SetTensorEncodingJs));
+  InitPredictBinding(env, exports);
   return exports;
 }
 

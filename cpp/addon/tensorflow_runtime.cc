@@ -63,3 +63,17 @@ std::vector<std::string> RegisteredOpNames() {
 }
 
 }  // namespace tfsrp
+
+namespace tfsrp {
+
+bool SetTensorEncoding(const std::string& name) {
+  static auto* set = [] {
+    void* library = dlopen(OpLibraryPath().c_str(), RTLD_NOW | RTLD_NOLOAD);
+    return library == nullptr ? nullptr
+                              : reinterpret_cast<int (*)(const char*)>(
+                                    dlsym(library, "TfsrpSetTensorEncoding"));
+  }();
+  return set != nullptr && set(name.c_str()) == 0;
+}
+
+}  // namespace tfsrp

@@ -23,6 +23,10 @@ std::string LoadOpLibrary();
 
 std::vector<std::string> RegisteredOpNames();
 
+// Sets the op library's process-wide tensor encoding ("tensor_content" or
+// "typed_fields"); false for an unknown name.
+bool SetTensorEncoding(const std::string& name);
+
 }  // namespace tfsrp
 
 #endif  // TFSRP_ADDON_TENSORFLOW_RUNTIME_H_

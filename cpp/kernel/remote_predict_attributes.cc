@@ -16,6 +16,14 @@ absl::Status RemotePredictAttributes::Read(
                                       &attributes->max_rpc_deadline_millis));
   TF_RETURN_IF_ERROR(context->GetAttr("signature_name", &attributes->signature_name));
   TF_RETURN_IF_ERROR(context->GetAttr("output_types", &attributes->output_types));
+  if (context->HasAttr(kVersionLabelAttr)) {
+    TF_RETURN_IF_ERROR(context->GetAttr(kVersionLabelAttr, &attributes->version_label));
+  }
+  if (!attributes->version_label.empty() && attributes->model_version >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model_version (", attributes->model_version, ") and version label '",
+        attributes->version_label, "' cannot both be set"));
+  }
   if (attributes->model_name.empty()) {
     return absl::InvalidArgumentError("model_name must not be empty");
   }

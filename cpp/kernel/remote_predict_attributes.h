@@ -9,6 +9,8 @@
 
 namespace tfsrp {
 
+inline constexpr char kVersionLabelAttr[] = "_version_label";
+
 struct RemotePredictAttributes {
   std::string target_address;
   std::string model_name;
@@ -17,6 +19,9 @@ struct RemotePredictAttributes {
   int64_t max_rpc_deadline_millis = 30000;
   std::string signature_name;
   tensorflow::DataTypeVector output_types;
+  // Not in the op def: an optional NodeDef attr "_version_label" (attrs
+  // starting with '_' need no declaration), used by direct callers.
+  std::string version_label;
 
   static absl::Status Read(tensorflow::OpKernelConstruction* context,
                            RemotePredictAttributes* attributes);

@@ -116,6 +116,7 @@ absl::Status BuildPredictRequest(OpKernelContext* context,
 
   request->model_spec.name = attributes.model_name;
   request->model_spec.version = attributes.model_version;
+  request->model_spec.version_label = attributes.version_label;
   request->model_spec.signature_name = attributes.signature_name;
   request->inputs.reserve(input_aliases.size());
   for (size_t i = 0; i < input_aliases.size(); ++i) {

@@ -97,6 +97,24 @@ TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
   EXPECT_EQ(result.outputs[4].scalar<tensorflow::tstring>()(), "hello");
 }
 
+TEST_F(RemotePredictKernelTest, SendsTheVersionLabelGivenAsAHiddenAttr) {
+  Call seen;
+  MockPredictionServiceStub::handler() = [&](Call call) {
+    seen = call;
+    call.done(absl::UnavailableError("down"), {});
+  };
+  KernelAttributes attributes = TwoOutputs(false);
+  attributes.version_label = "canary";
+  MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.request.model_spec.version_label, "canary");
+  EXPECT_EQ(seen.request.model_spec.version, -1);
+
+  attributes.model_version = 2;
+  auto both = KernelHarness::Create(attributes);
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_CONTAINS(both.status().message(), "cannot both be set");
+}
+
 TEST_F(RemotePredictKernelTest, RpcErrorFailsTheOpInFailMode) {
   RespondWith(absl::UnavailableError("connection refused"));
   KernelResult result = RunTwoOutputs(true);

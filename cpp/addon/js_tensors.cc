@@ -1,0 +1,100 @@
+#include "cpp/addon/js_tensors.h"
+
+#include <cstring>
+
+namespace tfsrp {
+namespace {
+
+using tensorflow::Tensor;
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, message);
+}
+
+tensorflow::TensorShape ShapeFromJs(Napi::Env env, const Napi::Value& value,
+                                    const std::string& what) {
+  if (!value.IsArray()) ThrowType(env, what + ".shape must be an array");
+  Napi::Array array = value.As<Napi::Array>();
+  tensorflow::TensorShape shape;
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value dim = array.Get(i);
+    if (!dim.IsNumber()) ThrowType(env, what + ".shape must hold numbers");
+    absl::Status status = shape.AddDimWithStatus(dim.As<Napi::Number>().Int64Value());
+    if (!status.ok()) ThrowType(env, what + ".shape: " + std::string(status.message()));
+  }
+  return shape;
+}
+
+}  // namespace
+
+Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
+  Napi::Env env = object.Env();
+  const auto dtype =
+      static_cast<tensorflow::DataType>(object.Get("dtype").As<Napi::Number>().Int32Value());
+  if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
+    ThrowType(env, what + ".dtype is not a supported TensorFlow dtype");
+  }
+  Tensor tensor(dtype, ShapeFromJs(env, object.Get("shape"), what));
+  Napi::Value data = object.Get("data");
+  if (dtype == tensorflow::DT_STRING) {
+    if (!data.IsArray()) ThrowType(env, what + ".data must be an array of Uint8Array");
+    Napi::Array array = data.As<Napi::Array>();
+    if (array.Length() != static_cast<uint64_t>(tensor.NumElements())) {
+      ThrowType(env, what + ".data has the wrong number of strings for its shape");
+    }
+    auto flat = tensor.flat<tensorflow::tstring>();
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      Napi::Value element = array.Get(i);
+      if (!element.IsTypedArray()) ThrowType(env, what + ".data must hold Uint8Arrays");
+      Napi::Uint8Array bytes = element.As<Napi::Uint8Array>();
+      flat(i).assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+    }
+    return tensor;
+  }
+  if (!data.IsTypedArray()) ThrowType(env, what + ".data must be a typed array");
+  Napi::TypedArray array = data.As<Napi::TypedArray>();
+  const absl::string_view buffer = tensor.tensor_data();
+  if (array.ByteLength() != buffer.size()) {
+    ThrowType(env, what + ".data has " + std::to_string(array.ByteLength()) +
+                       " bytes but its dtype and shape need " + std::to_string(buffer.size()));
+  }
+  if (!buffer.empty()) {
+    std::memcpy(const_cast<char*>(buffer.data()),
+                static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset(),
+                buffer.size());
+  }
+  return tensor;
+}
+
+Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("dtype", static_cast<int>(tensor.dtype()));
+  Napi::Array shape = Napi::Array::New(env, tensor.dims());
+  for (int i = 0; i < tensor.dims(); ++i) {
+    shape.Set(i, Napi::Number::New(env, static_cast<double>(tensor.dim_size(i))));
+  }
+  object.Set("shape", shape);
+  if (tensor.dtype() == tensorflow::DT_STRING) {
+    auto flat = tensor.flat<tensorflow::tstring>();
+    Napi::Array strings = Napi::Array::New(env, flat.size());
+    for (int64_t i = 0; i < flat.size(); ++i) {
+      strings.Set(static_cast<uint32_t>(i),
+                  Napi::Buffer<uint8_t>::Copy(
+                      env, reinterpret_cast<const uint8_t*>(flat(i).data()), flat(i).size()));
+    }
+    object.Set("data", strings);
+    return object;
+  }
+  const absl::string_view bytes = tensor.tensor_data();
+  if (bytes.empty()) {
+    object.Set("data", Napi::ArrayBuffer::New(env, 0));
+    return object;
+  }
+  auto* keep_alive = new Tensor(tensor);
+  object.Set("data", Napi::ArrayBuffer::New(
+                         env, const_cast<char*>(bytes.data()), bytes.size(),
+                         [](Napi::Env, void*, Tensor* held) { delete held; }, keep_alive));
+  return object;
+}
+
+}  // namespace tfsrp

@@ -1,0 +1,147 @@
+#include "cpp/addon/predict_binding.h"
+
+#include <memory>
+
+#include "cpp/addon/js_tensors.h"
+#include "cpp/direct/remote_predict_call.h"
+#include "cpp/direct/remote_predict_kernel_cache.h"
+
+namespace tfsrp {
+namespace {
+
+// One call. Shared by the handle JS holds (for cancel) and by the in-flight
+// kernel until its result has been delivered on the JS thread.
+struct PendingCall {
+  Napi::FunctionReference on_done;
+  std::unique_ptr<tensorflow::CancellationManager> cancellation;
+  RemotePredictCallResult result;
+  bool finished = false;  // touched on the JS thread only
+};
+using CallRef = std::shared_ptr<PendingCall>;
+
+void DeliverResult(Napi::Env env, Napi::Function, void*, CallRef* delivered);
+
+using CompletionQueue = Napi::TypedThreadSafeFunction<void, CallRef, DeliverResult>;
+
+struct BindingState {
+  CompletionQueue completions;
+  size_t in_flight = 0;
+};
+
+BindingState& State(Napi::Env env) { return *env.GetInstanceData<BindingState>(); }
+
+Napi::Object ResultToJs(Napi::Env env, const RemotePredictCallResult& r) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("code", static_cast<int>(r.status.code()));
+  result.Set("message", std::string(r.status.message()));
+  result.Set("statusCode", r.status_code);
+  result.Set("statusErrorMessage", r.status_error_message);
+  Napi::Array outputs = Napi::Array::New(env, r.outputs.size());
+  for (size_t i = 0; i < r.outputs.size(); ++i) outputs.Set(i, TensorToJs(env, r.outputs[i]));
+  result.Set("outputs", outputs);
+  return result;
+}
+
+void DeliverResult(Napi::Env env, Napi::Function, void*, CallRef* delivered) {
+  std::unique_ptr<CallRef> owned(delivered);
+  PendingCall& call = **owned;
+  call.finished = true;
+  if (env == nullptr) return;  // the environment is being torn down
+  BindingState& state = State(env);
+  if (--state.in_flight == 0) state.completions.Unref(env);
+  Napi::HandleScope scope(env);
+  Napi::Object result = ResultToJs(env, call.result);
+  call.result = RemotePredictCallResult();
+  Napi::FunctionReference on_done = std::move(call.on_done);
+  call.cancellation.reset();
+  on_done.Call({result});
+}
+
+std::vector<std::string> Strings(const Napi::Object& request, const char* key) {
+  Napi::Array array = request.Get(key).As<Napi::Array>();
+  std::vector<std::string> values;
+  values.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    values.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return values;
+}
+
+RemotePredictKernelKey KeyFromJs(const Napi::Object& request) {
+  RemotePredictKernelKey key;
+  key.target_address = request.Get("targetAddress").As<Napi::String>().Utf8Value();
+  key.model_name = request.Get("modelName").As<Napi::String>().Utf8Value();
+  key.model_version = request.Get("modelVersion").As<Napi::Number>().Int64Value();
+  key.version_label = request.Get("versionLabel").As<Napi::String>().Utf8Value();
+  key.signature_name = request.Get("signatureName").As<Napi::String>().Utf8Value();
+  key.max_rpc_deadline_millis =
+      request.Get("maxRpcDeadlineMillis").As<Napi::Number>().Int64Value();
+  key.fail_op_on_rpc_error = request.Get("failOpOnRpcError").As<Napi::Boolean>();
+  Napi::Array types = request.Get("outputTypes").As<Napi::Array>();
+  for (uint32_t i = 0; i < types.Length(); ++i) {
+    key.output_types.push_back(
+        static_cast<tensorflow::DataType>(types.Get(i).As<Napi::Number>().Int32Value()));
+  }
+  return key;
+}
+
+Napi::Value Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object request = info[0].As<Napi::Object>();
+  Napi::Function on_done = info[1].As<Napi::Function>();
+
+  RemotePredictKernelKey key = KeyFromJs(request);
+  RemotePredictCallInputs inputs;
+  inputs.input_aliases = Strings(request, "inputTensorAliases");
+  inputs.output_aliases = Strings(request, "outputTensorAliases");
+  Napi::Array tensors = request.Get("inputTensors").As<Napi::Array>();
+  for (uint32_t i = 0; i < tensors.Length(); ++i) {
+    inputs.input_tensors.push_back(TensorFromJs(
+        tensors.Get(i).As<Napi::Object>(), "inputTensors[" + std::to_string(i) + "]"));
+    key.input_types.push_back(inputs.input_tensors.back().dtype());
+  }
+
+  auto call = std::make_shared<PendingCall>();
+  call->on_done = Napi::Persistent(on_done);
+  if (request.Get("cancellable").As<Napi::Boolean>()) {
+    call->cancellation = std::make_unique<tensorflow::CancellationManager>();
+  }
+  BindingState& state = State(env);
+  if (state.in_flight++ == 0) state.completions.Ref(env);
+
+  auto finish = [completions = state.completions,
+                 in_flight = new CallRef(call)](RemotePredictCallResult result) mutable {
+    (*in_flight)->result = std::move(result);
+    // Fails only while the environment shuts down; the call is then leaked
+    // rather than released off the JS thread.
+    completions.NonBlockingCall(in_flight);
+  };
+  absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
+  if (!kernel.ok()) {
+    finish({kernel.status()});
+  } else {
+    StartRemotePredictCall(*std::move(kernel), std::move(inputs), call->cancellation.get(),
+                           std::move(finish));
+  }
+  return Napi::External<CallRef>::New(env, new CallRef(std::move(call)),
+                                      [](Napi::Env, CallRef* held) { delete held; });
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  PendingCall& call = **info[0].As<Napi::External<CallRef>>().Data();
+  if (!call.finished && call.cancellation) call.cancellation->StartCancel();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitPredictBinding(Napi::Env env, Napi::Object exports) {
+  auto* state = new BindingState;
+  state->completions = CompletionQueue::New(env, "tfserving-remote-predict", 0, 1);
+  state->completions.Unref(env);
+  env.SetInstanceData(state);
+  exports.Set("predict", Napi::Function::New(env, Predict));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
+}
+
+}  // namespace tfsrp

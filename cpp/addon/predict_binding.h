@@ -1,0 +1,16 @@
+#ifndef TFSRP_ADDON_PREDICT_BINDING_H_
+#define TFSRP_ADDON_PREDICT_BINDING_H_
+
+#include <napi.h>
+
+namespace tfsrp {
+
+// predict(request, onDone) -> handle; cancel(handle). Each call runs the
+// registered TfServingRemotePredict kernel directly (ComputeAsync, no thread
+// per call) and completes on the JS thread through one ThreadSafeFunction,
+// which keeps the event loop alive only while calls are in flight.
+void InitPredictBinding(Napi::Env env, Napi::Object exports);
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_ADDON_PREDICT_BINDING_H_

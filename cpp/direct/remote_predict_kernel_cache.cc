@@ -1,0 +1,91 @@
+#include "cpp/direct/remote_predict_kernel_cache.h"
+
+#include <mutex>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cpp/kernel/remote_predict_attributes.h"
+#include "tensorflow/core/common_runtime/device_factory.h"
+#include "tensorflow/core/framework/device.h"
+#include "tensorflow/core/framework/node_def_builder.h"
+#include "tensorflow/core/public/session_options.h"
+#include "tensorflow/core/public/version.h"
+
+namespace tfsrp {
+namespace {
+
+absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> CreateKernel(
+    const RemotePredictKernelKey& key) {
+  std::vector<tensorflow::NodeDefBuilder::NodeOut> inputs;
+  for (size_t i = 0; i < key.input_types.size(); ++i) {
+    inputs.emplace_back(absl::StrCat("input_", i), 0, key.input_types[i]);
+  }
+  tensorflow::NodeDefBuilder builder("remote_predict", "TfServingRemotePredict");
+  builder.Input("input_tensor_aliases", 0, tensorflow::DT_STRING)
+      .Input(inputs)
+      .Input("output_tensor_aliases", 0, tensorflow::DT_STRING)
+      .Attr("target_address", key.target_address)
+      .Attr("model_name", key.model_name)
+      .Attr("model_version", key.model_version)
+      .Attr("fail_op_on_rpc_error", key.fail_op_on_rpc_error)
+      .Attr("max_rpc_deadline_millis", key.max_rpc_deadline_millis)
+      .Attr("signature_name", key.signature_name)
+      .Attr("output_types", key.output_types);
+  if (!key.version_label.empty()) builder.Attr(kVersionLabelAttr, key.version_label);
+  if (!key.kernel_label.empty()) builder.Attr("_kernel", key.kernel_label);
+  tensorflow::NodeDef node_def;
+  TF_RETURN_IF_ERROR(builder.Finalize(&node_def));
+  absl::Status status;
+  std::unique_ptr<tensorflow::OpKernel> kernel = tensorflow::CreateOpKernel(
+      tensorflow::DEVICE_CPU, DirectCpuDevice(), tensorflow::cpu_allocator(), node_def,
+      TF_GRAPH_DEF_VERSION, &status);
+  TF_RETURN_IF_ERROR(status);
+  return std::shared_ptr<tensorflow::OpKernel>(std::move(kernel));
+}
+
+std::string TypeList(const tensorflow::DataTypeVector& types) {
+  return absl::StrJoin(types, ",", [](std::string* out, tensorflow::DataType t) {
+    absl::StrAppend(out, static_cast<int>(t));
+  });
+}
+
+}  // namespace
+
+std::string RemotePredictKernelKey::Fingerprint() const {
+  // Length-prefixed so that no two keys share a fingerprint.
+  std::string out;
+  for (const std::string* s : {&kernel_label, &target_address, &model_name,
+                               &version_label, &signature_name}) {
+    absl::StrAppend(&out, s->size(), ":", *s, ";");
+  }
+  absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";",
+                  max_rpc_deadline_millis, ";", TypeList(input_types), ";",
+                  TypeList(output_types));
+  return out;
+}
+
+tensorflow::DeviceBase* DirectCpuDevice() {
+  static tensorflow::Device* device =
+      tensorflow::DeviceFactory::NewDevice("CPU", tensorflow::SessionOptions(),
+                                           "/job:localhost/replica:0/task:0")
+          .release();
+  return device;
+}
+
+absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> GetRemotePredictKernel(
+    const RemotePredictKernelKey& key) {
+  static auto* mu = new std::mutex;
+  static auto* kernels =
+      new std::unordered_map<std::string, std::shared_ptr<tensorflow::OpKernel>>;
+  const std::string fingerprint = key.Fingerprint();
+  std::lock_guard<std::mutex> lock(*mu);
+  auto found = kernels->find(fingerprint);
+  if (found != kernels->end()) return found->second;
+  auto kernel = CreateKernel(key);
+  if (!kernel.ok()) return kernel.status();
+  kernels->emplace(fingerprint, *kernel);
+  return *kernel;
+}
+
+}  // namespace tfsrp

@@ -1,0 +1,39 @@
+// TfServingRemotePredict kernels created directly (no graph, no session), one
+// per attribute set and reused by every call with those attributes.
+#ifndef TFSRP_DIRECT_REMOTE_PREDICT_KERNEL_CACHE_H_
+#define TFSRP_DIRECT_REMOTE_PREDICT_KERNEL_CACHE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tensorflow/core/framework/op_kernel.h"
+
+namespace tfsrp {
+
+struct RemotePredictKernelKey {
+  std::string kernel_label;  // "" for the registered gRPC kernel
+  std::string target_address;
+  std::string model_name;
+  int64_t model_version = -1;
+  std::string version_label;
+  std::string signature_name = "serving_default";
+  bool fail_op_on_rpc_error = true;
+  int64_t max_rpc_deadline_millis = 30000;
+  tensorflow::DataTypeVector input_types;
+  tensorflow::DataTypeVector output_types;
+
+  std::string Fingerprint() const;
+};
+
+// The CPU device every directly driven kernel runs on (one per process).
+tensorflow::DeviceBase* DirectCpuDevice();
+
+// Thread-safe. Kernels live as long as the process: calls in flight may
+// outlive any caller.
+absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> GetRemotePredictKernel(
+    const RemotePredictKernelKey& key);
+
+}  // namespace tfsrp
+
+#endif  // TFSRP_DIRECT_REMOTE_PREDICT_KERNEL_CACHE_H_
