@@ -66,6 +66,18 @@ Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
   return tensor;
 }
 
+std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* key) {
+  Napi::Value value = object.Get(key);
+  if (!value.IsArray()) ThrowType(object.Env(), std::string(key) + " must be an array");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> strings;
+  strings.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    strings.push_back(array.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return strings;
+}
+
 Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("dtype", static_cast<int>(tensor.dtype()));

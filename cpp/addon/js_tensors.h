@@ -15,6 +15,9 @@ tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& w
 
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 
+// object[key] as an array of strings.
+std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* key);
+
 }  // namespace tfsrp
 
 #endif  // TFSRP_ADDON_JS_TENSORS_H_

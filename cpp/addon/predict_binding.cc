@@ -57,16 +57,6 @@ void DeliverResult(Napi::Env env, Napi::Function, void*, CallRef* delivered) {
   on_done.Call({result});
 }
 
-std::vector<std::string> Strings(const Napi::Object& request, const char* key) {
-  Napi::Array array = request.Get(key).As<Napi::Array>();
-  std::vector<std::string> values;
-  values.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    values.push_back(array.Get(i).As<Napi::String>().Utf8Value());
-  }
-  return values;
-}
-
 RemotePredictKernelKey KeyFromJs(const Napi::Object& request) {
   RemotePredictKernelKey key;
   key.target_address = request.Get("targetAddress").As<Napi::String>().Utf8Value();
@@ -92,8 +82,8 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
 
   RemotePredictKernelKey key = KeyFromJs(request);
   RemotePredictCallInputs inputs;
-  inputs.input_aliases = Strings(request, "inputTensorAliases");
-  inputs.output_aliases = Strings(request, "outputTensorAliases");
+  inputs.input_aliases = StringsFromJs(request, "inputTensorAliases");
+  inputs.output_aliases = StringsFromJs(request, "outputTensorAliases");
   Napi::Array tensors = request.Get("inputTensors").As<Napi::Array>();
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
     inputs.input_tensors.push_back(TensorFromJs(

@@ -1,18 +1,10 @@
 #include "cpp/addon/run_graph_worker.h"
 
 #include "cpp/addon/graph_runner.h"
+#include "cpp/addon/js_tensors.h"
 
 namespace tfsrp {
 namespace {
-
-std::vector<std::string> StringArray(const Napi::Object& object, const char* key) {
-  Napi::Array array = object.Get(key).As<Napi::Array>();
-  std::vector<std::string> values;
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    values.push_back(array.Get(i).As<Napi::String>().Utf8Value());
-  }
-  return values;
-}
 
 HostTensor TensorFromJs(const Napi::Object& object) {
   HostTensor tensor;
@@ -83,12 +75,12 @@ Napi::Value RunRemotePredictGraphJs(const Napi::CallbackInfo& info) {
   call.max_rpc_deadline_millis =
       options.Get("maxRpcDeadlineMillis").As<Napi::Number>().Int64Value();
   call.fail_op_on_rpc_error = options.Get("failOpOnRpcError").As<Napi::Boolean>();
-  call.input_aliases = StringArray(options, "inputTensorAliases");
+  call.input_aliases = StringsFromJs(options, "inputTensorAliases");
   Napi::Array inputs = options.Get("inputTensors").As<Napi::Array>();
   for (uint32_t i = 0; i < inputs.Length(); ++i) {
     call.inputs.push_back(TensorFromJs(inputs.Get(i).As<Napi::Object>()));
   }
-  call.output_aliases = StringArray(options, "outputTensorAliases");
+  call.output_aliases = StringsFromJs(options, "outputTensorAliases");
   Napi::Array types = options.Get("outputTypes").As<Napi::Array>();
   for (uint32_t i = 0; i < types.Length(); ++i) {
     call.output_types.push_back(types.Get(i).As<Napi::Number>().Int32Value());
