@@ -8,6 +8,24 @@ export {
   NumericTensor,
   runRemotePredictGraph,
 } from './graph';
+export { StatusCode, StatusCodeName, statusCodeName } from './status-codes';
+export { RemotePredictError } from './errors';
+export {
+  isTfjsTensor,
+  NumericDType,
+  PlainTensorInput,
+  Tensor,
+  TensorDataMap,
+  TensorInput,
+  TensorInputDataMap,
+  TfjsModule,
+  TfjsTensorLike,
+  toTfjs,
+  TypedArray,
+} from './tensor';
+export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
+export { run, runReturningStatus, RunStatusResult } from './run';
+export { ClientRunOptions, PredictionClient, PredictionClientOptions } from './client';
 
 /** The libtensorflow version loaded in this process. */
 export const tensorflowVersion: string = native.tensorflowVersion;
@@ -18,4 +36,21 @@ export const opLibraryPath: string = native.opLibraryPath;
 /** Names of every op registered in this process's TensorFlow. */
 export function registeredOps(): string[] {
   return native.registeredOps();
+}
+
+export type TensorEncoding = 'tensor_content' | 'typed_fields';
+
+/**
+ * How numeric input tensors travel in requests, process-wide: `tensor_content`
+ * bytes (the default) or the typed value fields (`float_val`, `int64_val`, ...)
+ * for servers that need them. Strings always travel as `string_val`.
+ */
+export function setTensorEncoding(encoding: TensorEncoding): void {
+  if (encoding !== 'tensor_content' && encoding !== 'typed_fields') {
+    throw new TypeError(`encoding must be 'tensor_content' or 'typed_fields', got ${JSON.stringify(encoding)}`);
+  }
+  if (typeof native.setTensorEncoding !== 'function') {
+    throw new Error('tfserving-remote-predict: this build of the native addon has no setTensorEncoding(); rebuild it');
+  }
+  native.setTensorEncoding(encoding);
 }

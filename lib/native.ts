@@ -27,12 +27,60 @@ export interface NativeGraphResult {
   outputs: NativeTensor[];
 }
 
+/** One input of a direct call: numeric data is copied as raw little-endian bytes. */
+export interface NativeInputTensor {
+  dtype: number;  // TensorFlow DataType enum
+  shape: number[];
+  data: ArrayBufferView | Uint8Array[];  // DT_STRING: one Uint8Array per element
+}
+
+/** One output of a direct call: numeric data is exactly the element bytes. */
+export interface NativeOutputTensor {
+  dtype: number;
+  shape: number[];
+  data: ArrayBuffer | Uint8Array[];  // DT_STRING: one Uint8Array per element
+}
+
+export interface NativePredictRequest {
+  targetAddress: string;
+  modelName: string;
+  modelVersion: number;  // -1: latest
+  versionLabel: string;  // '': none
+  signatureName: string;
+  maxRpcDeadlineMillis: number;
+  failOpOnRpcError: boolean;
+  inputTensorAliases: string[];
+  inputTensors: NativeInputTensor[];
+  outputTensorAliases: string[];
+  outputTypes: number[];
+  cancellable: boolean;  // true when cancel(handle) may be called
+}
+
+export interface NativePredictResult {
+  /** The op's own status: non-zero when it failed (fail-mode RPC error, bad target, ...). */
+  code: number;
+  message: string;
+  /** The op's status_code / status_error_message outputs (meaningful when code === 0). */
+  statusCode: number;
+  statusErrorMessage: string;
+  /** In outputTensorAliases order (when code === 0). */
+  outputs: NativeOutputTensor[];
+}
+
+/** Opaque handle of a call in flight. */
+export type NativeCallHandle = object;
+
 export interface NativeAddon {
   tensorflowVersion: string;
   builtAgainstTensorflowVersion: string;
   opLibraryPath: string;
   registeredOps(): string[];
   runRemotePredictGraph(call: NativeGraphCall): Promise<NativeGraphResult>;
+  /** Runs the op's kernel directly; never throws for RPC problems (they come back in the result). */
+  predict(request: NativePredictRequest, onDone: (result: NativePredictResult) => void): NativeCallHandle;
+  /** Cancels a call in flight; a no-op after completion. */
+  cancel(handle: NativeCallHandle): void;
+  setTensorEncoding(name: 'tensor_content' | 'typed_fields'): void;
 }
 
 export const addonPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfserving_remote_predict.node');

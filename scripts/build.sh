@@ -6,3 +6,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 npx cmake-js build --parallel "${TFSRP_BUILD_JOBS:-$(nproc)}" --log-level warn
 npx tsc -p tsconfig.json
+chmod +x dist/cli.js

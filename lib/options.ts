@@ -1,0 +1,220 @@
+// Options of run() / runReturningStatus(): validation and defaults, mirroring
+// TF Serving's Python wrapper (tensorflow_serving/experimental/tensorflow/ops/
+// remote_predict/python/ops/remote_predict_ops.py).
+//
+// Errors follow Node's conventions: a value of the wrong kind (or an unknown
+// name, an empty string, a repeated alias, a conflicting pair) is a TypeError;
+// a number out of range or a count that does not match is a RangeError. Every
+// message starts with the name of the option at fault.
+import { DTYPES, DType, isDType } from './dtypes';
+import type { NativeInputTensor } from './native';
+import { describe, TensorInput, toNativeInput } from './tensor';
+
+export interface RunOptions {
+  /** `host:port`, or a gRPC target such as `dns:///host:port`, `unix:/path`. Required. */
+  targetAddress: string;
+  /** Required. */
+  modelName: string;
+  inputTensorAliases: string[];
+  /** One tensor per alias, in the same order. */
+  inputTensors: TensorInput[];
+  /** The outputs to return, in this order. */
+  outputTensorAliases: string[];
+  /** The dtype of each output, one per output alias. */
+  outputTypes: DType[];
+  /** Default -1: the latest version. Excludes `versionLabel`. */
+  modelVersion?: number;
+  /** A version label such as `'stable'`. Excludes `modelVersion` ≥ 0. */
+  versionLabel?: string;
+  /** Default `'serving_default'`. */
+  signatureName?: string;
+  /** The RPC deadline in milliseconds. Default 3000. */
+  maxRpcDeadlineMillis?: number;
+  /** Aborting cancels the RPC; the call then settles with code CANCELLED. */
+  signal?: AbortSignal;
+}
+
+export const RUN_OPTION_DEFAULTS = Object.freeze({
+  modelVersion: -1,
+  versionLabel: '',
+  signatureName: 'serving_default',
+  maxRpcDeadlineMillis: 3000,
+});
+
+/** Validated options with defaults applied, in the addon's terms. */
+export interface ResolvedRunOptions {
+  targetAddress: string;
+  modelName: string;
+  modelVersion: number;
+  versionLabel: string;
+  signatureName: string;
+  maxRpcDeadlineMillis: number;
+  inputTensorAliases: string[];
+  inputTensors: NativeInputTensor[];
+  outputTensorAliases: string[];
+  outputTypes: DType[];
+  signal: AbortSignal | undefined;
+}
+
+const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
+  'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
+  'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis', 'signal',
+];
+
+const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
+
+export function checkObject(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Rejects option names outside `known` (a typo would otherwise be silently ignored). */
+export function checkKnownKeys(options: Record<string, unknown>, known: readonly string[], name: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = key === 'failOpOnRpcError'
+      ? ': run() fails on RPC errors; runReturningStatus() reports them in statusCode instead'
+      : `; known options are ${known.join(', ')}`;
+    throw new TypeError(`${name} has an unknown option '${key}'${hint}`);
+  }
+}
+
+export function checkNonEmptyString(value: unknown, name: string, example: string): string {
+  if (value === undefined) throw new TypeError(`${name} is required: a non-empty string such as ${example}`);
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${name} must be a non-empty string such as ${example}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function checkTargetAddress(value: unknown, name = 'targetAddress'): string {
+  return checkNonEmptyString(value, name, "'localhost:8500'");
+}
+
+export function checkModelName(value: unknown, name = 'modelName'): string {
+  return checkNonEmptyString(value, name, "'half_plus_two'");
+}
+
+export function checkModelVersion(value: unknown, name = 'modelVersion'): number {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.modelVersion;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be an integer ≥ -1 (-1: the latest version), got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value < -1) {
+    throw new RangeError(`${name} must be an integer ≥ -1 (-1: the latest version), got ${describe(value)}`);
+  }
+  return value + 0;
+}
+
+export function checkVersionLabel(value: unknown, name = 'versionLabel'): string {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.versionLabel;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+/** modelVersion and versionLabel are a oneof in the request's ModelSpec. */
+export function checkVersionChoice(modelVersion: number, versionLabel: string): void {
+  if (modelVersion >= 0 && versionLabel !== '') {
+    throw new TypeError(
+      `modelVersion (${modelVersion}) and versionLabel ('${versionLabel}') exclude each other: a request names a version or a label`,
+    );
+  }
+}
+
+export function checkSignatureName(value: unknown, name = 'signatureName'): string {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.signatureName;
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describe(value)}`);
+  return value;
+}
+
+export function checkDeadline(value: unknown, name = 'maxRpcDeadlineMillis'): number {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.maxRpcDeadlineMillis;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a positive integer (milliseconds), got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer (milliseconds), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** An array of distinct non-empty strings. Returns a copy. */
+export function checkAliases(value: unknown, name: string): string[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of strings, got ${describe(value)}`);
+  const seen = new Set<string>();
+  return value.map((alias: unknown, i) => {
+    if (typeof alias !== 'string' || alias === '') {
+      throw new TypeError(`${name}[${i}] must be a non-empty string, got ${describe(alias)}`);
+    }
+    if (seen.has(alias)) throw new TypeError(`${name}[${i}] repeats the alias '${alias}'; each alias may appear once`);
+    seen.add(alias);
+    return alias;
+  });
+}
+
+export function checkOutputTypes(value: unknown, name = 'outputTypes'): DType[] {
+  if (value === undefined) {
+    throw new TypeError(`${name} is required: an array with the dtype of each output alias, e.g. ['float32']`);
+  }
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of dtypes, got ${describe(value)}`);
+  return value.map((dtype: unknown, i) => {
+    if (!isDType(dtype)) throw new TypeError(`${name}[${i}] must be one of ${DTYPE_LIST}, got ${describe(dtype)}`);
+    return dtype;
+  });
+}
+
+export function checkSignal(value: unknown, name = 'signal'): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const signal = value as Partial<AbortSignal> | null;
+  if (
+    typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' ||
+    typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function'
+  ) {
+    throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
+  }
+  return value as AbortSignal;
+}
+
+function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown[], otherName: string): void {
+  if (aliases.length !== other.length) {
+    throw new RangeError(
+      `${aliasesName} has ${aliases.length} entr${aliases.length === 1 ? 'y' : 'ies'} but ${otherName} has ${other.length}; ` +
+      'they pair up one to one',
+    );
+  }
+}
+
+/**
+ * Validates run options and applies the defaults, synchronously. Throws
+ * TypeError / RangeError naming the option; nothing reaches the network.
+ */
+export function resolveRunOptions(options: unknown): ResolvedRunOptions {
+  const o = checkObject(options, 'options');
+  checkKnownKeys(o, KNOWN_OPTIONS, 'options');
+  const targetAddress = checkTargetAddress(o.targetAddress);
+  const modelName = checkModelName(o.modelName);
+  const modelVersion = checkModelVersion(o.modelVersion);
+  const versionLabel = checkVersionLabel(o.versionLabel);
+  checkVersionChoice(modelVersion, versionLabel);
+  const signatureName = checkSignatureName(o.signatureName);
+  const maxRpcDeadlineMillis = checkDeadline(o.maxRpcDeadlineMillis);
+
+  const inputTensorAliases = checkAliases(o.inputTensorAliases, 'inputTensorAliases');
+  if (!Array.isArray(o.inputTensors)) {
+    throw new TypeError(`inputTensors must be an array of tensors, got ${describe(o.inputTensors)}`);
+  }
+  checkSameLength(inputTensorAliases, 'inputTensorAliases', o.inputTensors, 'inputTensors');
+  const inputTensors = o.inputTensors.map((tensor: unknown, i) => toNativeInput(tensor, `inputTensors[${i}]`));
+
+  const outputTensorAliases = checkAliases(o.outputTensorAliases, 'outputTensorAliases');
+  const outputTypes = checkOutputTypes(o.outputTypes);
+  checkSameLength(outputTensorAliases, 'outputTensorAliases', outputTypes, 'outputTypes');
+
+  const signal = checkSignal(o.signal);
+  return {
+    targetAddress, modelName, modelVersion, versionLabel, signatureName, maxRpcDeadlineMillis,
+    inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal,
+  };
+}

@@ -1,0 +1,138 @@
+// run() and runReturningStatus(): the op's kernel driven directly by the addon,
+// one asynchronous call per invocation, completion back on the event loop.
+import { DTYPES } from './dtypes';
+import { RemotePredictError } from './errors';
+import { addonPath, native, NativeCallHandle, NativePredictResult } from './native';
+import { resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
+import { StatusCode } from './status-codes';
+import { fromNativeOutput, Tensor, zeroScalarNativeOutput } from './tensor';
+
+export interface RunStatusResult {
+  /** 0 when the RPC succeeded, else its gRPC status code (4 DEADLINE_EXCEEDED, 14 UNAVAILABLE, ...). */
+  statusCode: number;
+  /** '' when the RPC succeeded, else the error's message. */
+  statusErrorMessage: string;
+  /** The outputs in `outputTensorAliases` order; after a failed RPC, zero-filled scalars of the declared dtypes. */
+  outputTensors: Tensor[];
+}
+
+const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
+
+/**
+ * Calls `modelName` on `targetAddress` and resolves with its outputs, in
+ * `outputTensorAliases` order. An RPC error (including a deadline, or an abort
+ * through `signal`) rejects with a RemotePredictError carrying the gRPC code.
+ *
+ * Invalid options throw a TypeError / RangeError synchronously, from run()
+ * itself, before anything is sent.
+ */
+export function run(options: RunOptions): Promise<Tensor[]> {
+  const resolved = resolveRunOptions(options);
+  return predict(resolved, true).then((result) => {
+    if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
+    // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
+    if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
+    return outputs(result, resolved);
+  });
+}
+
+/**
+ * Like run(), but an RPC error resolves: `statusCode` is its gRPC code and the
+ * outputs are zero-filled scalars of the declared dtypes. It still rejects
+ * (with a RemotePredictError) when the call cannot be made at all, e.g. for an
+ * unusable target address.
+ *
+ * Invalid options throw a TypeError / RangeError synchronously.
+ */
+export function runReturningStatus(options: RunOptions): Promise<RunStatusResult> {
+  const resolved = resolveRunOptions(options);
+  return predict(resolved, false).then((result) => {
+    if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
+    return {
+      statusCode: result.statusCode,
+      statusErrorMessage: result.statusErrorMessage,
+      outputTensors: outputs(result, resolved),
+    };
+  });
+}
+
+function failure(code: number, message: string, signal: AbortSignal | undefined): RemotePredictError {
+  const aborted = code === StatusCode.CANCELLED && signal?.aborted === true;
+  return new RemotePredictError(code, message, aborted ? { cause: signal.reason } : undefined);
+}
+
+function outputs(result: NativePredictResult, resolved: ResolvedRunOptions): Tensor[] {
+  if (result.outputs.length !== resolved.outputTypes.length) {
+    throw new Error(
+      `native addon returned ${result.outputs.length} outputs for ${resolved.outputTypes.length} output aliases`,
+    );
+  }
+  return result.outputs.map(fromNativeOutput);
+}
+
+/** What the op returns for a call cancelled before it could finish. */
+function cancelledResult(failOpOnRpcError: boolean, resolved: ResolvedRunOptions): NativePredictResult {
+  return failOpOnRpcError
+    ? { code: StatusCode.CANCELLED, message: ABORTED_MESSAGE, statusCode: 0, statusErrorMessage: '', outputs: [] }
+    : {
+      code: 0,
+      message: '',
+      statusCode: StatusCode.CANCELLED,
+      statusErrorMessage: ABORTED_MESSAGE,
+      outputs: resolved.outputTypes.map(zeroScalarNativeOutput),
+    };
+}
+
+function isCancelled(result: NativePredictResult): boolean {
+  return result.code === StatusCode.CANCELLED || (result.code === 0 && result.statusCode === StatusCode.CANCELLED);
+}
+
+function requireDirectCalls(): void {
+  if (typeof native.predict !== 'function' || typeof native.cancel !== 'function') {
+    throw new Error(
+      `tfserving-remote-predict: the native addon ${addonPath} has no predict(); it predates this API, rebuild it (npm run build)`,
+    );
+  }
+}
+
+/**
+ * One call of the kernel. Never rejects for RPC problems: they are in the
+ * result. An aborted signal always gives a CANCELLED result: without a native
+ * call when it was aborted before, through native.cancel() while in flight.
+ */
+function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promise<NativePredictResult> {
+  const { signal } = resolved;
+  if (signal?.aborted) return Promise.resolve(cancelledResult(failOpOnRpcError, resolved));
+  requireDirectCalls();
+  return new Promise((resolve) => {
+    let handle: NativeCallHandle | undefined;
+    let done = false;
+    const onAbort = (): void => {
+      if (handle !== undefined && !done) native.cancel(handle);
+    };
+    handle = native.predict(
+      {
+        targetAddress: resolved.targetAddress,
+        modelName: resolved.modelName,
+        modelVersion: resolved.modelVersion,
+        versionLabel: resolved.versionLabel,
+        signatureName: resolved.signatureName,
+        maxRpcDeadlineMillis: resolved.maxRpcDeadlineMillis,
+        failOpOnRpcError,
+        inputTensorAliases: resolved.inputTensorAliases,
+        inputTensors: resolved.inputTensors,
+        outputTensorAliases: resolved.outputTensorAliases,
+        outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
+        cancellable: signal !== undefined,
+      },
+      (result) => {
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
+        // Once aborted, the call settles as cancelled even if its answer raced the abort.
+        resolve(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
+      },
+    );
+    if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+

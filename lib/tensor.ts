@@ -1,0 +1,280 @@
+// Tensors in JS (DESIGN.md section 5): validation of inputs, conversion to and
+// from the addon's tensors, structural recognition of @tensorflow/tfjs tensors
+// (no dependency on tfjs) and a helper that turns outputs into tfjs tensors.
+import { DTYPES, DType, dtypeFromTfType, isDType } from './dtypes';
+import type { NativeInputTensor, NativeOutputTensor } from './native';
+
+export type NumericDType = Exclude<DType, 'string'>;
+
+/** The `data` of an output tensor, per dtype. */
+export interface TensorDataMap {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  int64: BigInt64Array;
+  uint64: BigUint64Array;
+  uint32: Uint32Array;
+  int16: Int16Array;
+  uint16: Uint16Array;
+  int8: Int8Array;
+  uint8: Uint8Array;
+  /** 0 or 1 per element. */
+  bool: Uint8Array;
+  /** IEEE half-precision bit patterns. */
+  float16: Uint16Array;
+  /** bfloat16 bit patterns (the upper half of a float32). */
+  bfloat16: Uint16Array;
+  /** Interleaved re, im. */
+  complex64: Float32Array;
+  /** Interleaved re, im. */
+  complex128: Float64Array;
+  /** Bytes of each element, exactly as sent. */
+  string: Uint8Array[];
+}
+
+export type TypedArray = TensorDataMap[NumericDType];
+
+/**
+ * A tensor: `shape` is an array of non-negative integers and `data` holds the
+ * product of `shape` elements (1 for a scalar `[]`; complex: 2 values each).
+ */
+export type Tensor<D extends DType = DType> = {
+  [K in D]: { dtype: K; shape: number[]; data: TensorDataMap[K] };
+}[D];
+
+/** What an input tensor's `data` may be: as for outputs, and strings may be JS strings (sent UTF-8). */
+export type TensorInputDataMap = Omit<TensorDataMap, 'string'> & { string: (Uint8Array | string)[] };
+
+export type PlainTensorInput<D extends DType = DType> = {
+  [K in D]: { dtype: K; shape: readonly number[]; data: TensorInputDataMap[K] };
+}[D];
+
+/** The parts of a @tensorflow/tfjs tensor this package uses. */
+export interface TfjsTensorLike {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  dataSync(): unknown;
+}
+
+/** An input tensor: a plain `{ dtype, shape, data }` or a tfjs tensor. */
+export type TensorInput = PlainTensorInput | TfjsTensorLike;
+
+/** tfjs dtype → dtype here (tfjs stores bool as Uint8Array, complex64 interleaved). */
+const TFJS_DTYPES: Readonly<Record<string, DType>> = {
+  float32: 'float32',
+  int32: 'int32',
+  bool: 'bool',
+  string: 'string',
+  complex64: 'complex64',
+};
+
+const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
+const utf8 = new TextEncoder();
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number': return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint': return `${value}n`;
+    case 'boolean': return String(value);
+    case 'function': return 'a function';
+    case 'symbol': return value.toString();
+    default: {
+      if (Array.isArray(value)) return 'an Array';
+      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return typeof name === 'string' && name !== 'Object' ? name : 'an object';
+    }
+  }
+}
+
+/** The typed-array class of a value ('Float32Array', ...; a Buffer is a 'Uint8Array'), or undefined. */
+function typedArrayKind(value: unknown): string | undefined {
+  if (!ArrayBuffer.isView(value)) return undefined;
+  return (value as unknown as { [Symbol.toStringTag]?: string })[Symbol.toStringTag];
+}
+
+/** True for objects shaped like a @tensorflow/tfjs tensor. */
+export function isTfjsTensor(value: unknown): value is TfjsTensorLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<TfjsTensorLike>;
+  return typeof v.dataSync === 'function' && typeof v.dtype === 'string' && Array.isArray(v.shape);
+}
+
+/** Validates a shape: an array of non-negative integers. Returns a copy. */
+export function checkShape(shape: unknown, name: string): number[] {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`${name} must be an array of non-negative integers, got ${describe(shape)}`);
+  }
+  return shape.map((dim: unknown, i) => {
+    if (typeof dim !== 'number') {
+      throw new TypeError(`${name}[${i}] must be a non-negative integer, got ${describe(dim)}`);
+    }
+    if (!Number.isSafeInteger(dim) || dim < 0) {
+      throw new RangeError(`${name}[${i}] must be a non-negative integer, got ${describe(dim)}`);
+    }
+    return dim + 0;  // no -0
+  });
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((product, dim) => product * dim, 1);
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function checkValueCount(length: number, dtype: DType, shape: readonly number[], name: string): void {
+  const elements = elementCount(shape);
+  const perElement = DTYPES[dtype].valuesPerElement;
+  if (length === elements * perElement) return;
+  const expected = perElement === 1
+    ? `${elements} element${elements === 1 ? '' : 's'}`
+    : `${elements} ${dtype} element${elements === 1 ? '' : 's'} (${elements * perElement} values, re and im interleaved)`;
+  throw new RangeError(
+    `${name}.data has ${length} value${length === 1 ? '' : 's'}, but shape ${shapeText(shape)} holds ${expected}`,
+  );
+}
+
+function checkNumericData(data: unknown, dtype: NumericDType, shape: readonly number[], name: string): TypedArray {
+  const expected = DTYPES[dtype].arrayType!.name;
+  if (typedArrayKind(data) !== expected) {
+    throw new TypeError(`${name}.data must be a ${expected} for dtype '${dtype}', got ${describe(data)}`);
+  }
+  const array = data as TypedArray;
+  checkValueCount(array.length, dtype, shape, name);
+  if (dtype === 'bool') {
+    const bytes = array as Uint8Array;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] > 1) throw new RangeError(`${name}.data[${i}] must be 0 or 1 for dtype 'bool', got ${bytes[i]}`);
+    }
+  }
+  return array;
+}
+
+function checkStringData(data: unknown, shape: readonly number[], name: string): Uint8Array[] {
+  if (!Array.isArray(data)) {
+    throw new TypeError(`${name}.data must be an array of Uint8Array or string for dtype 'string', got ${describe(data)}`);
+  }
+  const bytes = data.map((element: unknown, i) => {
+    if (typeof element === 'string') return utf8.encode(element);
+    if (typedArrayKind(element) === 'Uint8Array') return element as Uint8Array;
+    throw new TypeError(`${name}.data[${i}] must be a Uint8Array or string for dtype 'string', got ${describe(element)}`);
+  });
+  checkValueCount(bytes.length, 'string', shape, name);
+  return bytes;
+}
+
+/** Reads a tfjs tensor into a plain input tensor (no validation beyond the dtype). */
+function fromTfjs(tensor: TfjsTensorLike, name: string): { dtype: DType; shape: unknown; data: unknown } {
+  const dtype = TFJS_DTYPES[tensor.dtype];
+  if (dtype === undefined) {
+    throw new TypeError(
+      `${name} is a tfjs tensor of dtype ${describe(tensor.dtype)}; supported tfjs dtypes are ${Object.keys(TFJS_DTYPES).join(', ')}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = tensor.dataSync();
+  } catch (cause) {
+    throw new TypeError(`${name} is a tfjs tensor whose values cannot be read: ${(cause as Error).message}`, { cause });
+  }
+  return { dtype, shape: Array.from(tensor.shape), data };
+}
+
+/**
+ * Validates one input tensor (`name` is how errors refer to it, e.g. `inputTensors[2]`)
+ * and converts it to the addon's form. Throws TypeError / RangeError naming the argument.
+ */
+export function toNativeInput(value: unknown, name: string): NativeInputTensor {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`${name} must be a tensor { dtype, shape, data } or a tfjs tensor, got ${describe(value)}`);
+  }
+  const plain = isTfjsTensor(value)
+    ? fromTfjs(value, name)
+    : (value as { dtype?: unknown; shape?: unknown; data?: unknown });
+  const { dtype } = plain;
+  if (!isDType(dtype)) throw new TypeError(`${name}.dtype must be one of ${DTYPE_LIST}, got ${describe(dtype)}`);
+  const shape = checkShape(plain.shape, `${name}.shape`);
+  const data = dtype === 'string'
+    ? checkStringData(plain.data, shape, name)
+    : checkNumericData(plain.data, dtype, shape, name);
+  return { dtype: DTYPES[dtype].tfType, shape, data };
+}
+
+/** An output tensor over the addon's buffer (no copy). */
+export function fromNativeOutput(output: NativeOutputTensor): Tensor {
+  const dtype = dtypeFromTfType(output.dtype);
+  const shape = Array.from(output.shape);
+  if (dtype === 'string') {
+    if (!Array.isArray(output.data)) throw new TypeError('native addon returned a string tensor without an array of bytes');
+    return { dtype, shape, data: output.data };
+  }
+  if (!(output.data instanceof ArrayBuffer)) {
+    throw new TypeError(`native addon returned a ${dtype} tensor whose data is not an ArrayBuffer`);
+  }
+  const ArrayType = DTYPES[dtype].arrayType!;
+  const data = new ArrayType(output.data);
+  checkValueCount(data.length, dtype, shape, 'native output');
+  return { dtype, shape, data } as Tensor;
+}
+
+/** A scalar of the dtype holding zero (an empty string for 'string'), as the addon would return it. */
+export function zeroScalarNativeOutput(dtype: DType): NativeOutputTensor {
+  const { tfType, arrayType, valuesPerElement } = DTYPES[dtype];
+  return {
+    dtype: tfType,
+    shape: [],
+    data: arrayType === null ? [new Uint8Array(0)] : new ArrayBuffer(arrayType.BYTES_PER_ELEMENT * valuesPerElement),
+  };
+}
+
+/** The parts of the @tensorflow/tfjs module `toTfjs` uses. */
+export interface TfjsModule {
+  tensor(values: unknown, shape?: number[], dtype?: string): unknown;
+  complex(real: unknown, imag: unknown): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tfjs's tidy() takes a TensorContainer-returning fn
+  tidy?(fn: () => any): unknown;
+}
+
+/**
+ * Turns a tensor into a tfjs tensor, given your tfjs module:
+ * `toTfjs<tf.Tensor>(outputs[0], tf)`. tfjs has float32, int32, bool, string
+ * and complex64; other dtypes are a TypeError (convert their data yourself).
+ */
+export function toTfjs<T = unknown>(tensor: Tensor, tf: TfjsModule): T {
+  if (typeof tf !== 'object' || tf === null || typeof tf.tensor !== 'function') {
+    throw new TypeError(`toTfjs: tf must be the @tensorflow/tfjs module, got ${describe(tf)}`);
+  }
+  if (typeof tensor !== 'object' || tensor === null || !isDType(tensor.dtype)) {
+    throw new TypeError(`toTfjs: tensor must be a tensor { dtype, shape, data }, got ${describe(tensor)}`);
+  }
+  const shape = Array.from(tensor.shape);
+  switch (tensor.dtype) {
+    case 'float32':
+    case 'int32':
+    case 'bool':
+    case 'string':
+      return tf.tensor(tensor.data, shape, tensor.dtype) as T;
+    case 'complex64': {
+      if (typeof tf.complex !== 'function') throw new TypeError('toTfjs: tf.complex is not a function');
+      const values = tensor.data;
+      const real = new Float32Array(values.length / 2);
+      const imag = new Float32Array(values.length / 2);
+      for (let i = 0; i < real.length; i++) {
+        real[i] = values[2 * i];
+        imag[i] = values[2 * i + 1];
+      }
+      const make = () => tf.complex(tf.tensor(real, shape, 'float32'), tf.tensor(imag, shape, 'float32'));
+      return (typeof tf.tidy === 'function' ? tf.tidy(make) : make()) as T;
+    }
+    default:
+      throw new TypeError(
+        `toTfjs: tfjs has no dtype '${tensor.dtype}' (it has float32, int32, bool, string and complex64); ` +
+        `convert tensor.data (a ${typedArrayKind(tensor.data)}) yourself`,
+      );
+  }
+}

@@ -1,0 +1,425 @@
+'use strict';
+// run() / runReturningStatus() / PredictionClient over real gRPC against the
+// reference PredictionService (test/reference_server.py).
+const assert = require('node:assert/strict');
+const { getEventListeners } = require('node:events');
+const fs = require('node:fs');
+const net = require('node:net');
+const { performance } = require('node:perf_hooks');
+
+const api = require('..');
+const { native } = require('../dist/native');
+const { startReferenceServer } = require('./support/reference_server');
+
+const { run, runReturningStatus, PredictionClient, RemotePredictError } = api;
+
+const f32 = (...values) => new Float32Array(values);
+const floatBits = (...bits) => new Float32Array(new Uint32Array(bits).buffer);
+const doubleBits = (...bits) => new Float64Array(new BigUint64Array(bits).buffer);
+const utf8 = (text) => new TextEncoder().encode(text);
+
+async function deadPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const threadCount = () => fs.readdirSync('/proc/self/task').length;
+
+/** Byte-exact comparison of tensor data (NaN payloads and -0 included). */
+function assertSameData(actual, expected, what) {
+  if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual), `${what}: expected an array of Uint8Array`);
+    const hex = (list) => list.map((b) => Buffer.from(typeof b === 'string' ? utf8(b) : b).toString('hex'));
+    assert.deepEqual(hex(actual), hex(expected), what);
+    actual.forEach((b, i) => assert.ok(b instanceof Uint8Array, `${what}[${i}] is a Uint8Array`));
+    return;
+  }
+  assert.equal(actual.constructor, expected.constructor, `${what}: data class`);
+  const bytes = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  assert.equal(bytes(actual), bytes(expected), what);
+}
+
+function assertTensor(actual, expected, what) {
+  assert.equal(actual.dtype, expected.dtype, `${what}: dtype`);
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  assertSameData(actual.data, expected.data, what);
+}
+
+/** Inputs of all_dtypes: one tensor per dtype, values chosen to catch any lossy step. */
+const EXTREMES = {
+  float32: { shape: [2, 4], data: new Float32Array([
+    0, -0, 1.5, NaN, Infinity, -Infinity, 3.4028234663852886e38, 1.401298464324817e-45]) },
+  float64: { shape: [7], data: new Float64Array([
+    -0, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 0.1]) },
+  int32: { shape: [3], data: new Int32Array([-(2 ** 31), 2 ** 31 - 1, 0]) },
+  int64: { shape: [2, 2], data: new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n]) },
+  uint64: { shape: [4], data: new BigUint64Array([0n, 2n ** 64n - 1n, 2n ** 63n, 1n]) },
+  uint32: { shape: [3], data: new Uint32Array([0, 2 ** 32 - 1, 2 ** 31]) },
+  int16: { shape: [2], data: new Int16Array([-32768, 32767]) },
+  uint16: { shape: [2], data: new Uint16Array([0, 65535]) },
+  int8: { shape: [3], data: new Int8Array([-128, 127, -1]) },
+  uint8: { shape: [3], data: new Uint8Array([0, 255, 128]) },
+  bool: { shape: [2, 2], data: new Uint8Array([1, 0, 0, 1]) },
+  // +0, -0, 1, max, min subnormal, +inf, -inf, quiet NaN, NaN with a payload.
+  float16: { shape: [9], data: new Uint16Array([0x0000, 0x8000, 0x3c00, 0x7bff, 0x0001, 0x7c00, 0xfc00, 0x7e00, 0x7e01]) },
+  bfloat16: { shape: [6], data: new Uint16Array([0x3f80, 0x7f7f, 0x0001, 0x7f80, 0xff80, 0x7fc0]) },
+  complex64: { shape: [3], data: new Float32Array([1, -2, NaN, Infinity, -0, 3.4028234663852886e38]) },
+  complex128: { shape: [2], data: new Float64Array([Number.MAX_VALUE, -Number.MIN_VALUE, -Infinity, NaN]) },
+  string: { shape: [5], data: ['', 'hello', new Uint8Array([0, 255, 128, 10, 0]), 'héllo ✓ 🚀', new Uint8Array(0)] },
+};
+
+const SCALARS = {
+  float32: { shape: [], data: f32(-1.25) },
+  float64: { shape: [], data: doubleBits(0x7ff8000000000123n) },  // NaN with a payload
+  int32: { shape: [], data: new Int32Array([-7]) },
+  int64: { shape: [], data: new BigInt64Array([-(2n ** 63n)]) },
+  uint64: { shape: [], data: new BigUint64Array([2n ** 64n - 1n]) },
+  uint32: { shape: [], data: new Uint32Array([4e9]) },
+  int16: { shape: [], data: new Int16Array([-2]) },
+  uint16: { shape: [], data: new Uint16Array([2]) },
+  int8: { shape: [], data: new Int8Array([-3]) },
+  uint8: { shape: [], data: new Uint8Array([3]) },
+  bool: { shape: [], data: new Uint8Array([1]) },
+  float16: { shape: [], data: new Uint16Array([0xfbff]) },
+  bfloat16: { shape: [], data: new Uint16Array([0x8001]) },
+  complex64: { shape: [], data: floatBits(0x7fc00123, 0xff800000) },
+  complex128: { shape: [], data: new Float64Array([-0, 2.5]) },
+  string: { shape: [], data: [new Uint8Array([0xc3, 0x28])] },  // not valid UTF-8
+};
+
+/** Zero-element tensors of every dtype, [0] or [2, 0, 3]. */
+const EMPTY = Object.fromEntries(Object.entries(EXTREMES).map(([dtype, { data }], i) => {
+  const shape = i % 2 ? [0] : [2, 0, 3];
+  return [dtype, { shape, data: Array.isArray(data) ? [] : new data.constructor(0) }];
+}));
+
+const DTYPE_NAMES = Object.keys(EXTREMES);
+
+/** The expected output of a tensor sent (strings come back as bytes). */
+function echoed(dtype, { shape, data }) {
+  return { dtype, shape, data: Array.isArray(data) ? data.map((s) => (typeof s === 'string' ? utf8(s) : s)) : data };
+}
+
+describe('run() and runReturningStatus() over gRPC', function () {
+  let server;
+  let target;
+
+  before(async function () {
+    server = await startReferenceServer();
+    target = server.address;
+  });
+
+  after(async function () {
+    if (server) await server.stop();
+  });
+
+  const halfPlusTwo = (patch = {}) => ({
+    targetAddress: target,
+    modelName: 'half_plus_two',
+    inputTensorAliases: ['x'],
+    inputTensors: [{ dtype: 'float32', shape: [3], data: f32(1, 2, 5) }],
+    outputTensorAliases: ['y'],
+    outputTypes: ['float32'],
+    ...patch,
+  });
+
+  const slow = (delayMs, patch = {}) => ({
+    targetAddress: target,
+    modelName: 'slow',
+    inputTensorAliases: ['delay_ms', 'x'],
+    inputTensors: [
+      { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(delayMs)]) },
+      { dtype: 'float32', shape: [2], data: f32(7, -7) },
+    ],
+    outputTensorAliases: ['y'],
+    outputTypes: ['float32'],
+    ...patch,
+  });
+
+  const allDtypes = (inputs, outputNames = DTYPE_NAMES) => ({
+    targetAddress: target,
+    modelName: 'all_dtypes',
+    inputTensorAliases: DTYPE_NAMES,
+    inputTensors: DTYPE_NAMES.map((dtype) => ({ dtype, ...inputs[dtype] })),
+    outputTensorAliases: outputNames.map((name) => `${name}_out`),
+    outputTypes: outputNames,
+  });
+
+  /** Rejects with a RemotePredictError of this code; returns it. */
+  async function rejectsWith(promise, codeName) {
+    let caught;
+    await assert.rejects(promise, (error) => {
+      caught = error;
+      return true;
+    });
+    assert.ok(caught instanceof RemotePredictError, `not a RemotePredictError: ${caught && caught.stack}`);
+    assert.equal(caught.codeName, codeName, caught.message);
+    assert.equal(caught.code, api.StatusCode[codeName]);
+    assert.equal(caught.message, `${codeName}: ${caught.details}`);
+    return caught;
+  }
+
+  /** Resolves in status mode with this code and zero-filled scalars of the declared dtypes. */
+  async function statusIs(promise, codeName, outputTypes) {
+    const result = await promise;
+    assert.equal(result.statusCode, api.StatusCode[codeName], result.statusErrorMessage);
+    assert.notEqual(result.statusErrorMessage, '');
+    assert.equal(result.outputTensors.length, outputTypes.length);
+    result.outputTensors.forEach((tensor, i) => {
+      assert.equal(tensor.dtype, outputTypes[i]);
+      assert.deepEqual(tensor.shape, []);
+      if (tensor.dtype === 'string') assertSameData(tensor.data, [new Uint8Array(0)], 'zero string');
+      else assert.ok(Array.from(tensor.data).every((v) => v == 0), `${tensor.dtype} zero`);  // eslint-disable-line eqeqeq
+    });
+    return result;
+  }
+
+  describe('half_plus_two', function () {
+    it('run() resolves with the outputs', async function () {
+      const [y] = await run(halfPlusTwo());
+      assertTensor(y, { dtype: 'float32', shape: [3], data: f32(2.5, 3, 4.5) }, 'y');
+    });
+
+    it('runReturningStatus() resolves with status 0 and the outputs', async function () {
+      const { statusCode, statusErrorMessage, outputTensors } = await runReturningStatus(halfPlusTwo());
+      assert.equal(statusCode, 0);
+      assert.equal(statusErrorMessage, '');
+      assertTensor(outputTensors[0], { dtype: 'float32', shape: [3], data: f32(2.5, 3, 4.5) }, 'y');
+    });
+
+    it('selects the model version, the version label and the signature', async function () {
+      const y = async (patch) => Array.from((await run(halfPlusTwo(patch)))[0].data);
+      assert.deepEqual(await y({ modelVersion: 1 }), [1.5, 2, 3.5]);
+      assert.deepEqual(await y({ modelVersion: 2 }), [2.5, 3, 4.5]);
+      assert.deepEqual(await y({ modelVersion: -1 }), [2.5, 3, 4.5]);
+      assert.deepEqual(await y({ versionLabel: 'canary' }), [1.5, 2, 3.5]);
+      assert.deepEqual(await y({ versionLabel: 'stable' }), [2.5, 3, 4.5]);
+      assert.deepEqual(await y({ signatureName: 'times_two' }), [2, 4, 10]);
+      assert.deepEqual(await y({ signatureName: 'times_two', versionLabel: 'canary' }), [2, 4, 10]);
+    });
+
+    it('accepts a zero-element input', async function () {
+      const [y] = await run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [0], data: f32() }] }));
+      assertTensor(y, { dtype: 'float32', shape: [0], data: f32() }, 'y');
+    });
+  });
+
+  describe('every dtype round-trips exactly through all_dtypes', function () {
+    it('extremes: int64/uint64 limits, NaN and infinities, empty and binary strings, bool, float16 bits', async function () {
+      const outputs = await run(allDtypes(EXTREMES));
+      DTYPE_NAMES.forEach((dtype, i) => assertTensor(outputs[i], echoed(dtype, EXTREMES[dtype]), dtype));
+    });
+
+    it('scalars (shape [])', async function () {
+      const outputs = await run(allDtypes(SCALARS));
+      DTYPE_NAMES.forEach((dtype, i) => assertTensor(outputs[i], echoed(dtype, SCALARS[dtype]), dtype));
+    });
+
+    it('zero-element shapes ([0] and [2, 0, 3])', async function () {
+      const outputs = await run(allDtypes(EMPTY));
+      DTYPE_NAMES.forEach((dtype, i) => assertTensor(outputs[i], echoed(dtype, EMPTY[dtype]), dtype));
+    });
+
+    it('the same through runReturningStatus()', async function () {
+      const { statusCode, outputTensors } = await runReturningStatus(allDtypes(EXTREMES));
+      assert.equal(statusCode, 0);
+      DTYPE_NAMES.forEach((dtype, i) => assertTensor(outputTensors[i], echoed(dtype, EXTREMES[dtype]), dtype));
+    });
+
+    it('outputs follow the order of outputTensorAliases (several inputs, several outputs)', async function () {
+      for (const order of [
+        ['string', 'int64', 'float32', 'bool'],
+        ['complex128', 'uint8'],
+        [...DTYPE_NAMES].reverse(),
+      ]) {
+        const outputs = await run(allDtypes(EXTREMES, order));
+        assert.equal(outputs.length, order.length);
+        order.forEach((dtype, i) => assertTensor(outputs[i], echoed(dtype, EXTREMES[dtype]), `${dtype} at ${i}`));
+      }
+    });
+
+    it('with setTensorEncoding(\'typed_fields\') too', async function () {
+      assert.throws(() => api.setTensorEncoding('json'), TypeError);
+      api.setTensorEncoding('typed_fields');
+      try {
+        for (const inputs of [EXTREMES, SCALARS, EMPTY]) {
+          const outputs = await run(allDtypes(inputs));
+          DTYPE_NAMES.forEach((dtype, i) => assertTensor(outputs[i], echoed(dtype, inputs[dtype]), dtype));
+        }
+      } finally {
+        api.setTensorEncoding('tensor_content');
+      }
+    });
+
+    it('output typed arrays view the returned buffer from its start', async function () {
+      const [int64] = await run(allDtypes(EXTREMES, ['int64']));
+      assert.ok(int64.data instanceof BigInt64Array);
+      assert.equal(int64.data.byteOffset, 0);
+      assert.equal(int64.data.byteLength, int64.data.buffer.byteLength);
+    });
+  });
+
+  describe('RPC errors: run() rejects with RemotePredictError, runReturningStatus() resolves with the status', function () {
+    it('unknown model → NOT_FOUND', async function () {
+      const error = await rejectsWith(run(halfPlusTwo({ modelName: 'no_such_model' })), 'NOT_FOUND');
+      assert.match(error.details, /no_such_model/);
+      const outputTypes = DTYPE_NAMES;
+      await statusIs(runReturningStatus({ ...allDtypes(EXTREMES), modelName: 'no_such_model' }), 'NOT_FOUND', outputTypes);
+    });
+
+    it('unknown version or version label → NOT_FOUND', async function () {
+      await rejectsWith(run(halfPlusTwo({ modelVersion: 99 })), 'NOT_FOUND');
+      await rejectsWith(run(halfPlusTwo({ versionLabel: 'no_such_label' })), 'NOT_FOUND');
+      await statusIs(runReturningStatus(halfPlusTwo({ modelVersion: 99 })), 'NOT_FOUND', ['float32']);
+    });
+
+    it('unknown signature → FAILED_PRECONDITION', async function () {
+      const error = await rejectsWith(run(halfPlusTwo({ signatureName: 'no_such_signature' })), 'FAILED_PRECONDITION');
+      assert.match(error.details, /no_such_signature/);
+      await statusIs(runReturningStatus(halfPlusTwo({ signatureName: 'no_such_signature' })), 'FAILED_PRECONDITION', ['float32']);
+    });
+
+    it('a request the server refuses → INVALID_ARGUMENT', async function () {
+      const wrongDtype = { inputTensors: [{ dtype: 'float64', shape: [1], data: new Float64Array([1]) }] };
+      await rejectsWith(run(halfPlusTwo(wrongDtype)), 'INVALID_ARGUMENT');
+      await statusIs(runReturningStatus(halfPlusTwo(wrongDtype)), 'INVALID_ARGUMENT', ['float32']);
+      await rejectsWith(run(halfPlusTwo({ outputTensorAliases: ['no_such_output'] })), 'INVALID_ARGUMENT');
+    });
+
+    it('a 200 ms deadline against a 2 s model → DEADLINE_EXCEEDED in under 1 s', async function () {
+      let started = performance.now();
+      await rejectsWith(run(slow(2000, { maxRpcDeadlineMillis: 200 })), 'DEADLINE_EXCEEDED');
+      const failMs = performance.now() - started;
+      started = performance.now();
+      await statusIs(runReturningStatus(slow(2000, { maxRpcDeadlineMillis: 200 })), 'DEADLINE_EXCEEDED', ['float32']);
+      const statusMs = performance.now() - started;
+      this.test.title += ` (${failMs.toFixed(0)} ms, status mode ${statusMs.toFixed(0)} ms)`;
+      assert.ok(failMs >= 190 && failMs < 1000, `run() took ${failMs} ms`);
+      assert.ok(statusMs >= 190 && statusMs < 1000, `runReturningStatus() took ${statusMs} ms`);
+    });
+
+    it('a deadline longer than the model succeeds (deadlines are not truncated to seconds)', async function () {
+      const [y] = await run(slow(100, { maxRpcDeadlineMillis: 900 }));
+      assertTensor(y, { dtype: 'float32', shape: [2], data: f32(7, -7) }, 'y');
+    });
+
+    it('a dead port → UNAVAILABLE', async function () {
+      const dead = `127.0.0.1:${await deadPort()}`;
+      await rejectsWith(run(halfPlusTwo({ targetAddress: dead })), 'UNAVAILABLE');
+      await statusIs(runReturningStatus(halfPlusTwo({ targetAddress: dead, outputTypes: ['int64'] })), 'UNAVAILABLE', ['int64']);
+    });
+  });
+
+  describe('abort through an AbortSignal', function () {
+    it('aborting a call in flight cancels the RPC → CANCELLED in well under the model\'s 2 s', async function () {
+      const controller = new AbortController();
+      const started = performance.now();
+      const call = run(slow(2000, { signal: controller.signal }));
+      setTimeout(() => controller.abort(), 100);
+      const error = await rejectsWith(call, 'CANCELLED');
+      const ms = performance.now() - started;
+      assert.ok(ms < 1000, `took ${ms} ms`);
+      assert.equal(error.cause, controller.signal.reason);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'abort listener removed');
+      // The server saw the cancellation: the RPC itself was cancelled.
+      const deadline = Date.now() + 2000;
+      while (!/CANCELLED slow/.test(server.stderr()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.match(server.stderr(), /CANCELLED slow/);
+    });
+
+    it('status mode: statusCode 1 (CANCELLED) and zero scalars', async function () {
+      const controller = new AbortController();
+      const started = performance.now();
+      const call = runReturningStatus(slow(2000, { signal: controller.signal, outputTypes: ['float32'] }));
+      setTimeout(() => controller.abort(), 100);
+      await statusIs(call, 'CANCELLED', ['float32']);
+      assert.ok(performance.now() - started < 1000);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'abort listener removed');
+    });
+
+    it('an already-aborted signal settles as CANCELLED without a native call', async function () {
+      const saved = Object.getOwnPropertyDescriptor(native, 'predict');
+      let calls = 0;
+      native.predict = (...args) => {
+        calls += 1;
+        return saved.value(...args);
+      };
+      try {
+        const signal = AbortSignal.abort();
+        const error = await rejectsWith(run(halfPlusTwo({ signal })), 'CANCELLED');
+        assert.equal(error.cause, signal.reason);
+        await statusIs(runReturningStatus(halfPlusTwo({ signal, outputTypes: ['string', 'bool'], outputTensorAliases: ['y', 'z'] })),
+          'CANCELLED', ['string', 'bool']);
+        assert.equal(calls, 0);
+      } finally {
+        Object.defineProperty(native, 'predict', saved);
+      }
+    });
+
+    it('a completed call leaves no listener and a later abort changes nothing', async function () {
+      const controller = new AbortController();
+      const [y] = await run(halfPlusTwo({ signal: controller.signal }));
+      assert.deepEqual(Array.from(y.data), [2.5, 3, 4.5]);
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+      controller.abort();
+    });
+  });
+
+  describe('PredictionClient', function () {
+    it('calls its target with its defaults, overridden per call', async function () {
+      const client = new PredictionClient({
+        targetAddress: target, modelName: 'half_plus_two', versionLabel: 'canary',
+        outputTensorAliases: ['y'], outputTypes: ['float32'], maxRpcDeadlineMillis: 5000,
+      });
+      const x = { inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [3], data: f32(1, 2, 5) }] };
+      assert.deepEqual(Array.from((await client.run(x))[0].data), [1.5, 2, 3.5]);
+      assert.deepEqual(Array.from((await client.run({ ...x, modelVersion: 2 }))[0].data), [2.5, 3, 4.5]);
+      assert.deepEqual(Array.from((await client.run({ ...x, versionLabel: 'stable' }))[0].data), [2.5, 3, 4.5]);
+      const status = await client.runReturningStatus({ ...x, modelName: 'no_such_model' });
+      assert.equal(status.statusCode, 5);
+      await rejectsWith(client.run({ ...x, signatureName: 'nope' }), 'FAILED_PRECONDITION');
+    });
+  });
+
+  describe('1000 concurrent calls', function () {
+    it('all settle with correct values; the thread count stays flat', async function () {
+      const N = 1000;
+      const DELAY_MS = 300;
+      const call = (i) => run(slow(DELAY_MS, {
+        maxRpcDeadlineMillis: 60000,
+        inputTensors: [
+          { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(DELAY_MS)]) },
+          { dtype: 'float32', shape: [2], data: f32(i, -i) },
+        ],
+      }));
+      await Promise.all([call(-1), call(-2)]);  // channel and kernel exist, pools warmed up
+      const before = threadCount();
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, threadCount()); }, 5);
+      const started = performance.now();
+      const calls = Array.from({ length: N }, (_, i) => call(i));
+      peak = Math.max(peak, threadCount());
+      let results;
+      try {
+        results = await Promise.allSettled(calls);
+      } finally {
+        clearInterval(sampler);
+      }
+      const ms = performance.now() - started;
+      peak = Math.max(peak, threadCount());
+      const after = threadCount();
+      const failures = results.filter((r) => r.status === 'rejected');
+      assert.equal(failures.length, 0, failures.slice(0, 3).map((r) => r.reason && r.reason.message).join('\n'));
+      results.forEach((r, i) => assert.deepEqual(Array.from(r.value[0].data), [i, -i], `call ${i}`));
+      const note = `threads before ${before}, peak ${peak}, after ${after}; ${N} calls in ${ms.toFixed(0)} ms`;
+      this.test.title += ` (${note})`;
+      console.log(`      ${note}`);
+      assert.ok(peak - before <= 8, `thread count rose by ${peak - before}`);
+    });
+  });
+});

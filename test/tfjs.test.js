@@ -1,0 +1,120 @@
+'use strict';
+// @tensorflow/tfjs tensors as inputs (recognised structurally: the package does
+// not depend on tfjs) and toTfjs() on outputs, over gRPC against the reference server.
+const assert = require('node:assert/strict');
+
+const api = require('..');
+const { startReferenceServer } = require('./support/reference_server');
+
+let tf;
+try {
+  tf = require('@tensorflow/tfjs');
+} catch {
+  tf = undefined;
+}
+
+const utf8 = (text) => new TextEncoder().encode(text);
+
+/** Plain inputs for the all_dtypes dtypes tfjs lacks. */
+const NON_TFJS = {
+  float64: { shape: [1], data: new Float64Array([0.1]) },
+  int64: { shape: [1], data: new BigInt64Array([-(2n ** 63n)]) },
+  uint64: { shape: [1], data: new BigUint64Array([2n ** 64n - 1n]) },
+  uint32: { shape: [1], data: new Uint32Array([1]) },
+  int16: { shape: [1], data: new Int16Array([1]) },
+  uint16: { shape: [1], data: new Uint16Array([1]) },
+  int8: { shape: [1], data: new Int8Array([1]) },
+  uint8: { shape: [1], data: new Uint8Array([1]) },
+  float16: { shape: [1], data: new Uint16Array([0x3c00]) },
+  bfloat16: { shape: [1], data: new Uint16Array([0x3f80]) },
+  complex128: { shape: [1], data: new Float64Array([1, 2]) },
+};
+
+describe('tfjs tensors', function () {
+  let server;
+
+  before(async function () {
+    if (!tf) this.skip();
+    server = await startReferenceServer();
+  });
+
+  after(async function () {
+    if (server) await server.stop();
+  });
+
+  it('package.json keeps tfjs out of dependencies', function () {
+    const pkg = require('../package.json');
+    assert.equal((pkg.dependencies || {})['@tensorflow/tfjs'], undefined);
+    assert.ok(pkg.devDependencies['@tensorflow/tfjs']);
+  });
+
+  it('a tfjs tensor is an input; toTfjs() makes the output a tfjs tensor', async function () {
+    const x = tf.tensor1d([1, 2, 5]);
+    assert.ok(api.isTfjsTensor(x));
+    const [y] = await api.run({
+      targetAddress: server.address,
+      modelName: 'half_plus_two',
+      inputTensorAliases: ['x'],
+      inputTensors: [x],
+      outputTensorAliases: ['y'],
+      outputTypes: ['float32'],
+    });
+    const yTf = api.toTfjs(y, tf);
+    assert.ok(yTf instanceof tf.Tensor);
+    assert.equal(yTf.dtype, 'float32');
+    assert.deepEqual(yTf.shape, [3]);
+    assert.deepEqual(Array.from(yTf.dataSync()), [2.5, 3, 4.5]);
+    tf.dispose([x, yTf]);
+  });
+
+  it('float32, int32, bool, string and complex64 tfjs tensors round-trip through all_dtypes', async function () {
+    const tfjsInputs = {
+      float32: tf.tensor2d([[1.5, -0], [NaN, Infinity]]),
+      int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
+      bool: tf.tensor([true, false, true], [3], 'bool'),
+      string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
+      complex64: tf.complex([1, -3], [2, 4]),
+    };
+    const names = Object.keys(api.DTYPES);
+    const inputs = names.map((dtype) => tfjsInputs[dtype] || { dtype, ...NON_TFJS[dtype] });
+    const outputs = await api.run({
+      targetAddress: server.address,
+      modelName: 'all_dtypes',
+      inputTensorAliases: names,
+      inputTensors: inputs,
+      outputTensorAliases: names.map((n) => `${n}_out`),
+      outputTypes: names,
+    });
+    const byName = Object.fromEntries(names.map((n, i) => [n, outputs[i]]));
+
+    assert.deepEqual(byName.string.data.map((b) => Buffer.from(b).toString()), ['', 'héllo', 'a,b']);
+    assert.deepEqual(Array.from(byName.bool.data), [1, 0, 1]);
+    assert.deepEqual(Array.from(byName.complex64.data), [1, 2, -3, 4]);
+
+    for (const [dtype, original] of Object.entries(tfjsInputs)) {
+      const back = api.toTfjs(byName[dtype], tf);
+      assert.equal(back.dtype, original.dtype, dtype);
+      assert.deepEqual(back.shape, original.shape, dtype);
+      if (dtype === 'string') {
+        assert.deepEqual(back.dataSync(), original.dataSync());
+        assert.deepEqual(back.bytes ? (await back.bytes()).map((b) => Array.from(b)) : null,
+          ['', 'héllo', 'a,b'].map((s) => Array.from(utf8(s))));
+      } else {
+        assert.deepEqual(Array.from(back.dataSync()), Array.from(original.dataSync()), dtype);
+      }
+      tf.dispose(back);
+    }
+    assert.throws(() => api.toTfjs(byName.int64, tf),
+      (e) => e instanceof TypeError && /^toTfjs: tfjs has no dtype 'int64'.*BigInt64Array/.test(e.message));
+    tf.dispose(Object.values(tfjsInputs));
+  });
+
+  it('a disposed tfjs tensor is a TypeError naming the input, before any call', function () {
+    const x = tf.tensor1d([1]);
+    x.dispose();
+    assert.throws(() => api.run({
+      targetAddress: server.address, modelName: 'half_plus_two', inputTensorAliases: ['x'], inputTensors: [x],
+      outputTensorAliases: ['y'], outputTypes: ['float32'],
+    }), (e) => e instanceof TypeError && /^inputTensors\[0\] is a tfjs tensor whose values cannot be read/.test(e.message));
+  });
+});
