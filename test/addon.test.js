@@ -3,21 +3,14 @@
 // version, and a graph holding the op returns the right numbers over gRPC.
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
-const net = require('node:net');
 const path = require('node:path');
 
 const api = require('..');
 const { startReferenceServer } = require('./support/reference_server');
+const { deadPort } = require('./support/dead_port');
 
 const ROOT = path.resolve(__dirname, '..');
 
-async function deadPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('addon', function () {
   let server;

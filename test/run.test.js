@@ -4,12 +4,12 @@
 const assert = require('node:assert/strict');
 const { getEventListeners } = require('node:events');
 const fs = require('node:fs');
-const net = require('node:net');
 const { performance } = require('node:perf_hooks');
 
 const api = require('..');
 const { native } = require('../dist/native');
 const { startReferenceServer } = require('./support/reference_server');
+const { deadPort } = require('./support/dead_port');
 
 const { run, runReturningStatus, PredictionClient, RemotePredictError } = api;
 
@@ -18,13 +18,6 @@ const floatBits = (...bits) => new Float32Array(new Uint32Array(bits).buffer);
 const doubleBits = (...bits) => new Float64Array(new BigUint64Array(bits).buffer);
 const utf8 = (text) => new TextEncoder().encode(text);
 
-async function deadPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const threadCount = () => fs.readdirSync('/proc/self/task').length;
 
