@@ -77,7 +77,13 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
   tfsrp_call* call = tfsrp_call_start(channel_, kPredictMethod,
                                       bytes->data.release(), size, &std::free,
                                       deadline_millis, &OnCallDone, user_data);
-  if (call == nullptr) return std::make_unique<CompletedHandle>();
+  if (call == nullptr) {
+    // The transport refused the call without taking the callback: report it.
+    std::unique_ptr<PredictDoneCallback> refused(user_data);
+    (*refused)(absl::InternalError("the gRPC transport refused to start the call"),
+               PredictResponse());
+    return std::make_unique<CompletedHandle>();
+  }
   return std::make_unique<TransportCallHandle>(call);
 }
 

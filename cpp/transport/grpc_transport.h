@@ -45,7 +45,8 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
                                      char** error);
 void tfsrp_channel_release(tfsrp_channel* channel);
 
-/* Starts an asynchronous unary call. The transport takes ownership of
+/* Returns NULL, without calling done (request is freed), when channel,
+ * method or done is NULL. Otherwise starts an asynchronous unary call. The transport takes ownership of
  * request (released with free_request(request), possibly before the call
  * completes; free_request may be NULL). deadline_millis <= 0 means no
  * deadline. The returned handle stays valid until tfsrp_call_release, which
