@@ -1,6 +1,7 @@
 // A client bound to one PredictionService, with per-client defaults, for
 // services that call the same server all day. The addon shares one gRPC
 // channel per target and one kernel per attribute set, so a client is cheap.
+import { ChannelOptions, resolveChannelOptions } from './channel-options';
 import type { DType } from './dtypes';
 import {
   checkAliases,
@@ -32,16 +33,20 @@ export interface PredictionClientOptions {
   maxRpcDeadlineMillis?: number;
   outputTensorAliases?: string[];
   outputTypes?: DType[];
+  /** Message size limits of this client's channel. */
+  channelOptions?: ChannelOptions;
 }
 
 type ClientDefaults = Omit<PredictionClientOptions, 'targetAddress'>;
 
 /** Per-call options: those of run() without the target; anything the client has a default for may be left out. */
-export type ClientRunOptions = Omit<RunOptions, 'targetAddress' | keyof ClientDefaults> & Partial<ClientDefaults>;
+export type ClientRunOptions =
+  Omit<RunOptions, 'targetAddress' | 'channelOptions' | keyof ClientDefaults> &
+  Partial<Omit<ClientDefaults, 'channelOptions'>>;
 
 const CLIENT_OPTIONS: readonly (keyof PredictionClientOptions)[] = [
   'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis',
-  'outputTensorAliases', 'outputTypes',
+  'outputTensorAliases', 'outputTypes', 'channelOptions',
 ];
 
 export class PredictionClient {
@@ -64,6 +69,10 @@ export class PredictionClient {
       defaults.outputTensorAliases = checkAliases(o.outputTensorAliases, 'outputTensorAliases');
     }
     if (o.outputTypes !== undefined) defaults.outputTypes = checkOutputTypes(o.outputTypes);
+    if (o.channelOptions !== undefined) {
+      resolveChannelOptions(o.channelOptions, 'channelOptions');
+      defaults.channelOptions = Object.freeze({ ...(o.channelOptions as ChannelOptions) });
+    }
     this.defaults = Object.freeze(defaults);
   }
 
@@ -79,8 +88,13 @@ export class PredictionClient {
 
   private merge(options: ClientRunOptions): RunOptions {
     const call = checkObject(options, 'options');
-    if ('targetAddress' in call) {
-      throw new TypeError(`options.targetAddress cannot be given per call: this client calls ${this.targetAddress}`);
+    for (const bound of ['targetAddress', 'channelOptions'] as const) {
+      if (bound in call) {
+        throw new TypeError(
+          `options.${bound} cannot be given per call: a client is bound to one channel (${this.targetAddress}); ` +
+          'create another PredictionClient instead',
+        );
+      }
     }
     // A version or a label given with the call replaces both defaults (they exclude each other).
     const versionGiven = call.modelVersion !== undefined || call.versionLabel !== undefined;

@@ -23,6 +23,7 @@ export {
   toTfjs,
   TypedArray,
 } from './tensor';
+export { ChannelOptions } from './channel-options';
 export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
 export { run, runReturningStatus, RunStatusResult } from './run';
 export { ClientRunOptions, PredictionClient, PredictionClientOptions } from './client';

@@ -53,6 +53,8 @@ export interface NativePredictRequest {
   inputTensors: NativeInputTensor[];
   outputTensorAliases: string[];
   outputTypes: number[];
+  maxSendMessageBytes: number;  // 0: unlimited
+  maxReceiveMessageBytes: number;
   cancellable: boolean;  // true when cancel(handle) may be called
 }
 

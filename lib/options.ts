@@ -6,6 +6,7 @@
 // name, an empty string, a repeated alias, a conflicting pair) is a TypeError;
 // a number out of range or a count that does not match is a RangeError. Every
 // message starts with the name of the option at fault.
+import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from './channel-options';
 import { DTYPES, DType, isDType } from './dtypes';
 import type { NativeInputTensor } from './native';
 import { describe, TensorInput, toNativeInput } from './tensor';
@@ -32,6 +33,8 @@ export interface RunOptions {
   maxRpcDeadlineMillis?: number;
   /** Aborting cancels the RPC; the call then settles with code CANCELLED. */
   signal?: AbortSignal;
+  /** Message size limits of the channel to `targetAddress`. */
+  channelOptions?: ChannelOptions;
 }
 
 export const RUN_OPTION_DEFAULTS = Object.freeze({
@@ -54,11 +57,12 @@ export interface ResolvedRunOptions {
   outputTensorAliases: string[];
   outputTypes: DType[];
   signal: AbortSignal | undefined;
+  channelOptions: ResolvedChannelOptions;
 }
 
 const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
   'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
-  'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis', 'signal',
+  'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
 ];
 
 const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
@@ -213,8 +217,9 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   checkSameLength(outputTensorAliases, 'outputTensorAliases', outputTypes, 'outputTypes');
 
   const signal = checkSignal(o.signal);
+  const channelOptions = resolveChannelOptions(o.channelOptions);
   return {
     targetAddress, modelName, modelVersion, versionLabel, signatureName, maxRpcDeadlineMillis,
-    inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal,
+    inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal, channelOptions,
   };
 }

@@ -123,6 +123,7 @@ function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promi
         inputTensors: resolved.inputTensors,
         outputTensorAliases: resolved.outputTensorAliases,
         outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
+        ...resolved.channelOptions,
         cancellable: signal !== undefined,
       },
       (result) => {

@@ -379,6 +379,47 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
   });
 
+  describe('message sizes and channel options', function () {
+    const echo = (elements) => {
+      const x = new Float32Array(elements).map((_, i) => i % 1000);
+      return {
+        x,
+        options: slow(0, {
+          inputTensors: [{ dtype: 'int64', shape: [], data: new BigInt64Array([0n]) }, { dtype: 'float32', shape: [elements], data: x }],
+          maxRpcDeadlineMillis: 30000,
+        }),
+      };
+    };
+
+    it('sends and receives tensors over gRPC\'s 4 MiB default by default', async function () {
+      const { x, options } = echo(5 * 1024 * 1024 / 4 + 3);  // 5 MiB of float32
+      const [y] = await run(options);
+      assert.equal(y.data.length, x.length);
+      assert.ok(Buffer.from(y.data.buffer).equals(Buffer.from(x.buffer)), 'the 5 MiB tensor came back unchanged');
+    });
+
+    it('a client\'s maxReceiveMessageBytes refuses a larger response with RESOURCE_EXHAUSTED naming the limit', async function () {
+      const { options } = echo(4096);
+      const { targetAddress, ...call } = options;
+      const client = new PredictionClient({ targetAddress, channelOptions: { maxReceiveMessageBytes: 4000 } });
+      const error = await rejectsWith(client.run(call), 'RESOURCE_EXHAUSTED');
+      assert.match(error.details, /4000/);
+      const small = echo(16);
+      const { targetAddress: _, ...smallCall } = small.options;
+      assert.deepEqual(Array.from((await client.run(smallCall))[0].data), Array.from(small.x));
+    });
+
+    it('maxSendMessageBytes refuses a larger request with RESOURCE_EXHAUSTED naming the limit', async function () {
+      const { options } = echo(4096);
+      const error = await rejectsWith(run({ ...options, channelOptions: { maxSendMessageBytes: 4000 } }), 'RESOURCE_EXHAUSTED');
+      assert.match(error.details, /4000/);
+      const status = await runReturningStatus({ ...options, channelOptions: { maxSendMessageBytes: 4000 } });
+      assert.equal(status.statusCode, api.StatusCode.RESOURCE_EXHAUSTED);
+      // The same target without the limit is another channel and succeeds.
+      assert.equal((await run(options))[0].data.length, 4096);
+    });
+  });
+
   describe('1000 concurrent calls', function () {
     it('all settle with correct values; the thread count stays flat', async function () {
       const N = 1000;

@@ -209,6 +209,23 @@ describe('validation', function () {
         (e) => e instanceof TypeError && /^outputTypes\[0\]/.test(e.message));
       assert.throws(() => new PredictionClient({ targetAddress: target, channel: {} }),
         (e) => e instanceof TypeError && /unknown option 'channel'/.test(e.message));
+      assert.throws(() => new PredictionClient({ targetAddress: target, channelOptions: { maxReceiveMessageBytes: 0 } }),
+        (e) => e instanceof RangeError && /^channelOptions\.maxReceiveMessageBytes must be a positive integer/.test(e.message));
+    });
+
+    it('validates channelOptions, for run() too', function () {
+      const bad = [
+        [{ channelOptions: 4 }, TypeError, /^channelOptions must be an object, got 4/],
+        [{ channelOptions: { maxSendMessageBytes: '1' } }, TypeError, /^channelOptions\.maxSendMessageBytes must be a positive integer/],
+        [{ channelOptions: { maxSendMessageBytes: -1 } }, RangeError, /^channelOptions\.maxSendMessageBytes/],
+        [{ channelOptions: { maxReceiveMessageBytes: 1.5 } }, RangeError, /^channelOptions\.maxReceiveMessageBytes/],
+        [{ channelOptions: { maxReceiveMessageBytes: 2 ** 31 } }, RangeError, /up to 2147483647, got 2147483648/],
+        [{ channelOptions: { keepalive: 1 } }, TypeError, /^channelOptions has an unknown option 'keepalive'/],
+      ];
+      for (const [patch, type, pattern] of bad) assertInvalid(options(patch), type, pattern);
+      const client = new PredictionClient({ targetAddress: target, modelName: 'm', outputTypes: [] });
+      assert.throws(() => client.run({ inputTensorAliases: [], inputTensors: [], outputTensorAliases: [], channelOptions: {} }),
+        (e) => e instanceof TypeError && /channelOptions cannot be given per call/.test(e.message));
     });
 
     it('validates merged per-call options synchronously', function () {

@@ -67,6 +67,9 @@ RemotePredictKernelKey KeyFromJs(const Napi::Object& request) {
   key.max_rpc_deadline_millis =
       request.Get("maxRpcDeadlineMillis").As<Napi::Number>().Int64Value();
   key.fail_op_on_rpc_error = request.Get("failOpOnRpcError").As<Napi::Boolean>();
+  key.max_send_message_bytes = request.Get("maxSendMessageBytes").As<Napi::Number>().Int32Value();
+  key.max_receive_message_bytes =
+      request.Get("maxReceiveMessageBytes").As<Napi::Number>().Int32Value();
   Napi::Array types = request.Get("outputTypes").As<Napi::Array>();
   for (uint32_t i = 0; i < types.Length(); ++i) {
     key.output_types.push_back(

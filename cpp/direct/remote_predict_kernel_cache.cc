@@ -34,6 +34,12 @@ absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> CreateKernel(
       .Attr("output_types", key.output_types);
   if (!key.version_label.empty()) builder.Attr(kVersionLabelAttr, key.version_label);
   if (!key.kernel_label.empty()) builder.Attr("_kernel", key.kernel_label);
+  if (key.max_send_message_bytes != 0) {
+    builder.Attr(kMaxSendMessageBytesAttr, int64_t{key.max_send_message_bytes});
+  }
+  if (key.max_receive_message_bytes != 0) {
+    builder.Attr(kMaxReceiveMessageBytesAttr, int64_t{key.max_receive_message_bytes});
+  }
   tensorflow::NodeDef node_def;
   TF_RETURN_IF_ERROR(builder.Finalize(&node_def));
   absl::Status status;
@@ -60,7 +66,8 @@ std::string RemotePredictKernelKey::Fingerprint() const {
     absl::StrAppend(&out, s->size(), ":", *s, ";");
   }
   absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";",
-                  max_rpc_deadline_millis, ";", TypeList(input_types), ";",
+                  max_rpc_deadline_millis, ";", max_send_message_bytes, ";",
+                  max_receive_message_bytes, ";", TypeList(input_types), ";",
                   TypeList(output_types));
   return out;
 }

@@ -20,6 +20,8 @@ struct RemotePredictKernelKey {
   std::string signature_name = "serving_default";
   bool fail_op_on_rpc_error = true;
   int64_t max_rpc_deadline_millis = 30000;
+  int32_t max_send_message_bytes = 0;  // 0: unlimited
+  int32_t max_receive_message_bytes = 0;
   tensorflow::DataTypeVector input_types;
   tensorflow::DataTypeVector output_types;
 

@@ -1,8 +1,26 @@
 #include "cpp/kernel/remote_predict_attributes.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 
 namespace tfsrp {
+namespace {
+
+absl::Status ReadMessageLimit(tensorflow::OpKernelConstruction* context,
+                              const char* name, int32_t* limit) {
+  if (!context->HasAttr(name)) return absl::OkStatus();
+  int64_t value = 0;
+  TF_RETURN_IF_ERROR(context->GetAttr(name, &value));
+  if (value < 0 || value > std::numeric_limits<int32_t>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " must be between 0 (unlimited) and 2147483647 bytes, got ", value));
+  }
+  *limit = static_cast<int32_t>(value);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status RemotePredictAttributes::Read(
     tensorflow::OpKernelConstruction* context,
@@ -19,6 +37,10 @@ absl::Status RemotePredictAttributes::Read(
   if (context->HasAttr(kVersionLabelAttr)) {
     TF_RETURN_IF_ERROR(context->GetAttr(kVersionLabelAttr, &attributes->version_label));
   }
+  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxSendMessageBytesAttr,
+                                      &attributes->max_send_message_bytes));
+  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxReceiveMessageBytesAttr,
+                                      &attributes->max_receive_message_bytes));
   if (!attributes->version_label.empty() && attributes->model_version >= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model_version (", attributes->model_version, ") and version label '",

@@ -5,11 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "cpp/stubs/channel_settings.h"
 #include "tensorflow/core/framework/op_kernel.h"
 
 namespace tfsrp {
 
 inline constexpr char kVersionLabelAttr[] = "_version_label";
+inline constexpr char kMaxSendMessageBytesAttr[] = "_max_send_message_bytes";
+inline constexpr char kMaxReceiveMessageBytesAttr[] = "_max_receive_message_bytes";
 
 struct RemotePredictAttributes {
   std::string target_address;
@@ -22,6 +25,14 @@ struct RemotePredictAttributes {
   // Not in the op def: an optional NodeDef attr "_version_label" (attrs
   // starting with '_' need no declaration), used by direct callers.
   std::string version_label;
+  // Optional NodeDef attrs "_max_send_message_bytes" and
+  // "_max_receive_message_bytes" (0 or absent: unlimited).
+  int32_t max_send_message_bytes = 0;
+  int32_t max_receive_message_bytes = 0;
+
+  ChannelSettings channel() const {
+    return {target_address, max_send_message_bytes, max_receive_message_bytes};
+  }
 
   static absl::Status Read(tensorflow::OpKernelConstruction* context,
                            RemotePredictAttributes* attributes);

@@ -40,7 +40,7 @@ class RemotePredictOp : public tensorflow::AsyncOpKernel {
   explicit RemotePredictOp(tensorflow::OpKernelConstruction* context)
       : AsyncOpKernel(context) {
     OP_REQUIRES_OK(context, RemotePredictAttributes::Read(context, &attributes_));
-    auto stub = PredictionServiceStub::Create(attributes_.target_address);
+    auto stub = PredictionServiceStub::Create(attributes_.channel());
     OP_REQUIRES_OK(context, stub.status());
     stub_ = *std::move(stub);
   }

@@ -46,10 +46,13 @@ void OnCallDone(void* user_data, int status_code, const char* message,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>>
-GrpcPredictionServiceStub::Create(const std::string& target_address) {
+GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
+  tfsrp_channel_options options;
+  options.max_send_message_bytes = settings.max_send_message_bytes;
+  options.max_receive_message_bytes = settings.max_receive_message_bytes;
   char* error = nullptr;
-  tfsrp_channel* channel =
-      tfsrp_channel_acquire(target_address.c_str(), nullptr, nullptr, &error);
+  tfsrp_channel* channel = tfsrp_channel_acquire(settings.target_address.c_str(),
+                                                 nullptr, &options, &error);
   if (channel == nullptr) {
     absl::Status status = absl::InvalidArgumentError(
         error != nullptr ? error : "cannot create a channel");

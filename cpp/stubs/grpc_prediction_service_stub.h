@@ -17,7 +17,7 @@ namespace tfsrp {
 class GrpcPredictionServiceStub {
  public:
   static absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>> Create(
-      const std::string& target_address);
+      const ChannelSettings& channel);
   ~GrpcPredictionServiceStub();
 
   std::unique_ptr<RpcHandle> Predict(PredictRequest request,

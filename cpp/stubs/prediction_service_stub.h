@@ -1,6 +1,6 @@
 // What RemotePredictOp needs from a prediction-service stub type `Stub`:
 //
-//   static absl::StatusOr<std::unique_ptr<Stub>> Create(const std::string& target_address);
+//   static absl::StatusOr<std::unique_ptr<Stub>> Create(const ChannelSettings& channel);
 //   std::unique_ptr<RpcHandle> Predict(PredictRequest request,
 //                                      int64_t deadline_millis,
 //                                      PredictDoneCallback done);
@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "cpp/codec/predict_messages.h"
+#include "cpp/stubs/channel_settings.h"
 
 namespace tfsrp {
 

@@ -16,7 +16,7 @@ namespace tfsrp {
 class MockPredictionServiceStub {
  public:
   struct Call {
-    std::string target_address;
+    ChannelSettings channel;
     PredictRequest request;
     int64_t deadline_millis = 0;
     PredictDoneCallback done;
@@ -30,18 +30,18 @@ class MockPredictionServiceStub {
   }
 
   static absl::StatusOr<std::unique_ptr<MockPredictionServiceStub>> Create(
-      const std::string& target_address) {
-    if (target_address.empty()) {
+      const ChannelSettings& channel) {
+    if (channel.target_address.empty()) {
       return absl::InvalidArgumentError("target_address must not be empty");
     }
     return std::unique_ptr<MockPredictionServiceStub>(
-        new MockPredictionServiceStub(target_address));
+        new MockPredictionServiceStub(channel));
   }
 
   std::unique_ptr<RpcHandle> Predict(PredictRequest request, int64_t deadline_millis,
                                      PredictDoneCallback done) {
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    handler()(Call{target_address_, std::move(request), deadline_millis,
+    handler()(Call{channel_, std::move(request), deadline_millis,
                    std::move(done), cancelled});
     return std::make_unique<Handle>(cancelled);
   }
@@ -57,9 +57,9 @@ class MockPredictionServiceStub {
     std::shared_ptr<std::atomic<bool>> cancelled_;
   };
 
-  explicit MockPredictionServiceStub(std::string target_address)
-      : target_address_(std::move(target_address)) {}
-  std::string target_address_;
+  explicit MockPredictionServiceStub(ChannelSettings channel)
+      : channel_(std::move(channel)) {}
+  ChannelSettings channel_;
 };
 
 }  // namespace tfsrp

@@ -80,7 +80,9 @@ TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
   KernelResult result = kernel->Run({"x", "k"}, {AsTensor<float>({1, 2}), AsTensor<int64_t>({5})},
                                     {"y", "n", "s"});
   ASSERT_TRUE(result.status.ok()) << result.status;
-  EXPECT_EQ(seen.target_address, "mock:0");
+  EXPECT_EQ(seen.channel.target_address, "mock:0");
+  EXPECT_EQ(seen.channel.max_send_message_bytes, 0);
+  EXPECT_EQ(seen.channel.max_receive_message_bytes, 0);
   EXPECT_EQ(seen.request.model_spec.name, "model");
   EXPECT_EQ(seen.request.model_spec.version, 3);
   EXPECT_EQ(seen.request.model_spec.signature_name, "sig");
@@ -113,6 +115,25 @@ TEST_F(RemotePredictKernelTest, SendsTheVersionLabelGivenAsAHiddenAttr) {
   auto both = KernelHarness::Create(attributes);
   EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_CONTAINS(both.status().message(), "cannot both be set");
+}
+
+TEST_F(RemotePredictKernelTest, MessageSizeLimitsGivenAsHiddenAttrsReachTheChannel) {
+  Call seen;
+  MockPredictionServiceStub::handler() = [&](Call call) {
+    seen = call;
+    call.done(absl::UnavailableError("down"), {});
+  };
+  KernelAttributes attributes = TwoOutputs(false);
+  attributes.max_send_message_bytes = 1000;
+  attributes.max_receive_message_bytes = 2000;
+  MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.channel.max_send_message_bytes, 1000);
+  EXPECT_EQ(seen.channel.max_receive_message_bytes, 2000);
+
+  attributes.max_receive_message_bytes = -1;
+  auto negative = KernelHarness::Create(attributes);
+  EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_CONTAINS(negative.status().message(), "_max_receive_message_bytes");
 }
 
 TEST_F(RemotePredictKernelTest, RpcErrorFailsTheOpInFailMode) {
