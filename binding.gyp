@@ -52,6 +52,8 @@
         "cpp/kernel/remote_predict_op_def.cc",
         "cpp/kernel/remote_predict_kernel_registration.cc",
         "cpp/kernel/tensor_encoding_c_api.cc",
+        "cpp/kernel/target_overrides.cc",
+        "cpp/kernel/target_overrides_c_api.cc",
         "cpp/stubs/grpc_prediction_service_stub.cc"
       ],
       "include_dirs": ["<(module_root_dir)", "<(tf_dir)/include"],

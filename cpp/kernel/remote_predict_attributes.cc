@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "cpp/kernel/target_overrides.h"
 
 namespace tfsrp {
 namespace {
@@ -26,6 +27,7 @@ absl::Status RemotePredictAttributes::Read(
     tensorflow::OpKernelConstruction* context,
     RemotePredictAttributes* attributes) {
   TF_RETURN_IF_ERROR(context->GetAttr("target_address", &attributes->target_address));
+  attributes->target_address = ResolveTargetAddress(attributes->target_address);
   TF_RETURN_IF_ERROR(context->GetAttr("model_name", &attributes->model_name));
   TF_RETURN_IF_ERROR(context->GetAttr("model_version", &attributes->model_version));
   TF_RETURN_IF_ERROR(
