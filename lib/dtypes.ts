@@ -46,3 +46,8 @@ export function dtypeFromTfType(tfType: number): DType {
   if (name === undefined) throw new TypeError(`TensorFlow DataType ${tfType} has no JS dtype`);
   return name;
 }
+
+/** The JS dtype of a TensorFlow DataType, or null when it has none. */
+export function dtypeOrNullFromTfType(tfType: number): DType | null {
+  return BY_TF_TYPE.get(tfType) ?? null;
+}

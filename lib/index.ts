@@ -9,7 +9,7 @@ export {
   runRemotePredictGraph,
 } from './graph';
 export { StatusCode, StatusCodeName, statusCodeName } from './status-codes';
-export { RemotePredictError } from './errors';
+export { RemotePredictError, SavedModelError } from './errors';
 export {
   isTfjsTensor,
   NumericDType,
@@ -26,6 +26,9 @@ export {
 export { ChannelOptions } from './channel-options';
 export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
 export { run, runReturningStatus, RunStatusResult } from './run';
+export {
+  loadSavedModel, LoadSavedModelOptions, PredictOptions, SavedModel, setTargetOverride, SignatureSpec, TensorSpec,
+} from './saved-model';
 export { ClientRunOptions, PredictionClient, PredictionClientOptions } from './client';
 
 /** The libtensorflow version loaded in this process. */

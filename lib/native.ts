@@ -69,6 +69,38 @@ export interface NativePredictResult {
   outputs: NativeOutputTensor[];
 }
 
+export interface NativeTensorSpec {
+  name: string;
+  tensorName: string;
+  dtype: number;
+  shape: number[] | null;
+}
+
+export interface NativeSignature {
+  name: string;
+  methodName: string;
+  inputs: NativeTensorSpec[];
+  outputs: NativeTensorSpec[];
+}
+
+export interface NativeSavedModelLoadResult {
+  code: number;
+  message: string;
+  model?: NativeSavedModel;
+  signatures?: NativeSignature[];
+}
+
+export interface NativeSavedModelRunResult {
+  code: number;
+  message: string;
+  outputs?: NativeOutputTensor[];  // in the order of the request's outputs
+}
+
+/** Opaque handle of a loaded SavedModel. */
+export type NativeSavedModel = object;
+/** Opaque handle of a SavedModel run in flight. */
+export type NativeRunHandle = object;
+
 /** Opaque handle of a call in flight. */
 export type NativeCallHandle = object;
 
@@ -83,6 +115,22 @@ export interface NativeAddon {
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
   setTensorEncoding(name: 'tensor_content' | 'typed_fields'): void;
+  loadSavedModel(
+    request: { exportDir: string; tags: string[]; targetOverrides: [string, string][] },
+    onDone: (result: NativeSavedModelLoadResult) => void,
+  ): void;
+  runSavedModel(
+    model: NativeSavedModel,
+    request: { inputs: { tensorName: string; tensor: NativeInputTensor }[]; outputs: string[]; timeoutMillis: number },
+    onDone: (result: NativeSavedModelRunResult) => void,
+  ): NativeRunHandle;
+  cancelSavedModelRun(handle: NativeRunHandle): void;
+  /** Cancels the runs in flight and frees the session once they end. */
+  disposeSavedModel(model: NativeSavedModel): void;
+  /** SavedModel sessions alive in the process (for leak tests). */
+  liveSavedModelSessions(): number;
+  /** Process-wide target override in the op library; '' removes it. */
+  setTargetOverride(from: string, to: string): void;
 }
 
 export const addonPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfserving_remote_predict.node');

@@ -2,7 +2,9 @@
 // process is the one it was built against, then registers the op.
 #include <napi.h>
 
+#include "cpp/addon/js_completions.h"
 #include "cpp/addon/predict_binding.h"
+#include "cpp/addon/saved_model_binding.h"
 #include "cpp/addon/run_graph_worker.h"
 #include "cpp/addon/tensorflow_runtime.h"
 
@@ -37,7 +39,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("registeredOps", Napi::Function::New(env, RegisteredOpsJs));
   exports.Set("runRemotePredictGraph", Napi::Function::New(env, RunRemotePredictGraphJs));
   exports.Set("setTensorEncoding", Napi::Function::New(env, SetTensorEncodingJs));
+  JsCompletions::Init(env);
   InitPredictBinding(env, exports);
+  InitSavedModelBinding(env, exports);
   return exports;
 }
 

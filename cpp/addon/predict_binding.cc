@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
 #include "cpp/direct/remote_predict_call.h"
 #include "cpp/direct/remote_predict_kernel_cache.h"
@@ -19,17 +20,6 @@ struct PendingCall {
 };
 using CallRef = std::shared_ptr<PendingCall>;
 
-void DeliverResult(Napi::Env env, Napi::Function, void*, CallRef* delivered);
-
-using CompletionQueue = Napi::TypedThreadSafeFunction<void, CallRef, DeliverResult>;
-
-struct BindingState {
-  CompletionQueue completions;
-  size_t in_flight = 0;
-};
-
-BindingState& State(Napi::Env env) { return *env.GetInstanceData<BindingState>(); }
-
 Napi::Object ResultToJs(Napi::Env env, const RemotePredictCallResult& r) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("code", static_cast<int>(r.status.code()));
@@ -42,14 +32,8 @@ Napi::Object ResultToJs(Napi::Env env, const RemotePredictCallResult& r) {
   return result;
 }
 
-void DeliverResult(Napi::Env env, Napi::Function, void*, CallRef* delivered) {
-  std::unique_ptr<CallRef> owned(delivered);
-  PendingCall& call = **owned;
+void DeliverResult(Napi::Env env, PendingCall& call) {
   call.finished = true;
-  if (env == nullptr) return;  // the environment is being torn down
-  BindingState& state = State(env);
-  if (--state.in_flight == 0) state.completions.Unref(env);
-  Napi::HandleScope scope(env);
   Napi::Object result = ResultToJs(env, call.result);
   call.result = RemotePredictCallResult();
   Napi::FunctionReference on_done = std::move(call.on_done);
@@ -99,15 +83,11 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   if (request.Get("cancellable").As<Napi::Boolean>()) {
     call->cancellation = std::make_unique<tensorflow::CancellationManager>();
   }
-  BindingState& state = State(env);
-  if (state.in_flight++ == 0) state.completions.Ref(env);
-
-  auto finish = [completions = state.completions,
-                 in_flight = new CallRef(call)](RemotePredictCallResult result) mutable {
-    (*in_flight)->result = std::move(result);
-    // Fails only while the environment shuts down; the call is then leaked
-    // rather than released off the JS thread.
-    completions.NonBlockingCall(in_flight);
+  JsCompletions& completions = JsCompletions::Of(env);
+  completions.Begin(env);
+  auto finish = [&completions, call](RemotePredictCallResult result) {
+    call->result = std::move(result);
+    completions.Post([call](Napi::Env env) { DeliverResult(env, *call); });
   };
   absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
   if (!kernel.ok()) {
@@ -129,10 +109,6 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPredictBinding(Napi::Env env, Napi::Object exports) {
-  auto* state = new BindingState;
-  state->completions = CompletionQueue::New(env, "tfserving-remote-predict", 0, 1);
-  state->completions.Unref(env);
-  env.SetInstanceData(state);
   exports.Set("predict", Napi::Function::New(env, Predict));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
 }

@@ -66,14 +66,21 @@ std::vector<std::string> RegisteredOpNames() {
 
 namespace tfsrp {
 
+void* OpLibrarySymbol(const char* name) {
+  static void* library = dlopen(OpLibraryPath().c_str(), RTLD_NOW | RTLD_NOLOAD);
+  return library == nullptr ? nullptr : dlsym(library, name);
+}
+
 bool SetTensorEncoding(const std::string& name) {
-  static auto* set = [] {
-    void* library = dlopen(OpLibraryPath().c_str(), RTLD_NOW | RTLD_NOLOAD);
-    return library == nullptr ? nullptr
-                              : reinterpret_cast<int (*)(const char*)>(
-                                    dlsym(library, "TfsrpSetTensorEncoding"));
-  }();
+  static auto* set =
+      reinterpret_cast<int (*)(const char*)>(OpLibrarySymbol("TfsrpSetTensorEncoding"));
   return set != nullptr && set(name.c_str()) == 0;
+}
+
+bool SetTargetOverride(const std::string& from, const std::string& to) {
+  static auto* set = reinterpret_cast<int (*)(const char*, const char*)>(
+      OpLibrarySymbol("TfsrpSetTargetOverride"));
+  return set != nullptr && set(from.c_str(), to.c_str()) == 0;
 }
 
 }  // namespace tfsrp

@@ -27,6 +27,13 @@ std::vector<std::string> RegisteredOpNames();
 // "typed_fields"); false for an unknown name.
 bool SetTensorEncoding(const std::string& name);
 
+// Sets (or, with an empty `to`, removes) a process-wide target override in
+// the op library; false when `from` is empty.
+bool SetTargetOverride(const std::string& from, const std::string& to);
+
+// A symbol exported by the op library, or nullptr.
+void* OpLibrarySymbol(const char* name);
+
 }  // namespace tfsrp
 
 #endif  // TFSRP_ADDON_TENSORFLOW_RUNTIME_H_

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 
+#include "absl/container/inlined_vector.h"
+#include "cpp/kernel/call_cancellation.h"
 #include "cpp/kernel/remote_predict_attributes.h"
 #include "cpp/kernel/remote_predict_io.h"
 #include "cpp/stubs/prediction_service_stub.h"
@@ -34,6 +36,18 @@ class RpcCancellation {
   std::unique_ptr<RpcHandle> handle_;
 };
 
+struct CancellationLink {
+  tensorflow::CancellationManager* manager;
+  tensorflow::CancellationToken token;
+};
+using CancellationLinks = absl::InlinedVector<CancellationLink, 2>;
+
+// TryDeregister: the completion may run inside a cancellation callback
+// itself, where a blocking Deregister would deadlock.
+inline void Unlink(const CancellationLinks& links) {
+  for (const CancellationLink& link : links) link.manager->TryDeregisterCallback(link.token);
+}
+
 template <typename PredictionServiceStub>
 class RemotePredictOp : public tensorflow::AsyncOpKernel {
  public:
@@ -52,26 +66,33 @@ class RemotePredictOp : public tensorflow::AsyncOpKernel {
         context, BuildPredictRequest(context, attributes_, &request), done);
 
     auto cancellation = std::make_shared<RpcCancellation>();
-    tensorflow::CancellationManager* manager = context->cancellation_manager();
-    tensorflow::CancellationToken token = tensorflow::CancellationManager::kInvalidToken;
-    if (manager != nullptr) {
-      token = manager->get_cancellation_token();
+    // The step's cancellation, and that of the caller-level call if a runner
+    // installed one (see call_cancellation.h); both cancel the RPC.
+    tensorflow::CancellationManager* call_manager = CurrentCallCancellation();
+    CancellationLinks links;
+    for (tensorflow::CancellationManager* manager :
+         {context->cancellation_manager(), call_manager}) {
+      if (manager == nullptr || (!links.empty() && links[0].manager == manager)) continue;
+      const tensorflow::CancellationToken token = manager->get_cancellation_token();
       if (!manager->RegisterCallback(token, [cancellation] { cancellation->Cancel(); })) {
+        Unlink(links);
         WriteRemotePredictOutputs(context, attributes_,
                                   absl::CancelledError("the step was cancelled"),
                                   PredictResponse());
         done();
         return;
       }
+      links.push_back({manager, token});
     }
 
-    auto on_response = [this, context, manager, token, done = std::move(done)](
+    auto on_response = [this, context, links, call_manager, done = std::move(done)](
                            absl::Status status, PredictResponse response) {
-      // TryDeregister: the completion may run inside the cancellation
-      // callback itself, where a blocking Deregister would deadlock.
-      if (manager != nullptr) manager->TryDeregisterCallback(token);
+      Unlink(links);
       WriteRemotePredictOutputs(context, attributes_, std::move(status),
                                 std::move(response));
+      // The rest of the step may continue on this thread, still on behalf of
+      // the same call.
+      CallCancellationScope scope(call_manager);
       done();
     };
     cancellation->Attach(stub_->Predict(std::move(request),

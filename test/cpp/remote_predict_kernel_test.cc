@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "cpp/kernel/call_cancellation.h"
 #include "cpp/kernel/remote_predict_op.h"
 #include "kernel_harness.h"
 #include "mock_prediction_service_stub.h"
@@ -229,6 +230,40 @@ TEST_F(RemotePredictKernelTest, StepCancellationCancelsTheRpc) {
   pending.done(absl::CancelledError("call cancelled"), {});
   finished.WaitForNotification();
   EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(RemotePredictKernelTest, CallCancellationOfTheThreadCancelsTheRpcAndFollowsTheCompletion) {
+  Call pending;
+  absl::Notification started;
+  MockPredictionServiceStub::handler() = [&](Call call) {
+    pending = std::move(call);
+    started.Notify();
+  };
+  auto kernel = MakeKernel(TwoOutputs(true));
+  tensorflow::CancellationManager step;
+  tensorflow::CancellationManager call_manager;
+  tensorflow::CancellationManager* seen_in_done = nullptr;
+  absl::Notification finished;
+  KernelResult result;
+  {
+    CallCancellationScope scope(&call_manager);
+    kernel->Start({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"}, &step,
+                  [&](KernelResult r) {
+                    result = std::move(r);
+                    seen_in_done = CurrentCallCancellation();
+                    finished.Notify();
+                  });
+  }
+  started.WaitForNotification();
+  EXPECT_EQ(CurrentCallCancellation(), nullptr);
+  call_manager.StartCancel();
+  EXPECT_TRUE(pending.cancelled->load());
+  EXPECT_FALSE(step.IsCancelled());
+  pending.done(absl::CancelledError("call cancelled"), {});
+  finished.WaitForNotification();
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(seen_in_done, &call_manager);
+  EXPECT_EQ(CurrentCallCancellation(), nullptr);
 }
 
 TEST_F(RemotePredictKernelTest, CompletionInsideTheCancelCallbackDoesNotDeadlock) {

@@ -1,0 +1,43 @@
+#include "cpp/addon/js_completions.h"
+
+#include <memory>
+
+namespace tfsrp {
+namespace {
+
+void KeepAlive(Napi::Env, JsCompletions*) {}
+
+}  // namespace
+
+void JsCompletions::Init(Napi::Env env) {
+  auto* completions = new JsCompletions;
+  completions->queue_ = Queue::New(env, "tfserving-remote-predict", 0, 1, completions);
+  completions->queue_.Unref(env);
+  // Never deleted: work completing on other threads may still post after the
+  // environment is gone (the queue then refuses the call).
+  env.SetInstanceData<JsCompletions, KeepAlive>(completions);
+}
+
+JsCompletions& JsCompletions::Of(Napi::Env env) { return *env.GetInstanceData<JsCompletions>(); }
+
+void JsCompletions::Begin(Napi::Env env) {
+  if (pending_++ == 0) queue_.Ref(env);
+}
+
+void JsCompletions::Post(Delivery deliver) {
+  auto* delivery = new Delivery(std::move(deliver));
+  // Fails only while the environment shuts down; the delivery is then leaked
+  // rather than destroyed off the JS thread.
+  queue_.NonBlockingCall(delivery);
+}
+
+void JsCompletions::Deliver(Napi::Env env, Napi::Function, JsCompletions* self,
+                            Delivery* delivery) {
+  std::unique_ptr<Delivery> owned(delivery);
+  if (env == nullptr) return;  // the environment is being torn down
+  if (--self->pending_ == 0) self->queue_.Unref(env);
+  Napi::HandleScope scope(env);
+  (*owned)(env);
+}
+
+}  // namespace tfsrp
