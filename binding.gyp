@@ -68,8 +68,6 @@
       "sources": [
         "cpp/addon/addon.cc",
         "cpp/addon/tensorflow_runtime.cc",
-        "cpp/addon/graph_runner.cc",
-        "cpp/addon/run_graph_worker.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
         "cpp/addon/predict_binding.cc",

@@ -1,13 +1,6 @@
 import { native } from './native';
 
 export { DType, DTYPES } from './dtypes';
-export {
-  GraphRemotePredictOptions,
-  GraphRemotePredictResult,
-  GraphRunError,
-  NumericTensor,
-  runRemotePredictGraph,
-} from './graph';
 export { StatusCode, StatusCodeName, statusCodeName } from './status-codes';
 export { RemotePredictError, SavedModelError } from './errors';
 export {

@@ -1,32 +1,5 @@
 import * as path from 'node:path';
 
-export interface NativeTensor {
-  dtype: number;
-  shape: number[];
-  bytes: ArrayBuffer;
-}
-
-export interface NativeGraphCall {
-  targetAddress: string;
-  modelName: string;
-  modelVersion: number;
-  signatureName: string;
-  maxRpcDeadlineMillis: number;
-  failOpOnRpcError: boolean;
-  inputTensorAliases: string[];
-  inputTensors: { dtype: number; shape: number[]; data: ArrayBufferView }[];
-  outputTensorAliases: string[];
-  outputTypes: number[];
-}
-
-export interface NativeGraphResult {
-  errorCode: number;
-  errorMessage: string;
-  statusCode: number;
-  statusErrorMessage: string;
-  outputs: NativeTensor[];
-}
-
 /** One input of a direct call: numeric data is copied as raw little-endian bytes. */
 export interface NativeInputTensor {
   dtype: number;  // TensorFlow DataType enum
@@ -109,7 +82,6 @@ export interface NativeAddon {
   builtAgainstTensorflowVersion: string;
   opLibraryPath: string;
   registeredOps(): string[];
-  runRemotePredictGraph(call: NativeGraphCall): Promise<NativeGraphResult>;
   /** Runs the op's kernel directly; never throws for RPC problems (they come back in the result). */
   predict(request: NativePredictRequest, onDone: (result: NativePredictResult) => void): NativeCallHandle;
   /** Cancels a call in flight; a no-op after completion. */

@@ -5,7 +5,6 @@
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/predict_binding.h"
 #include "cpp/addon/saved_model_binding.h"
-#include "cpp/addon/run_graph_worker.h"
 #include "cpp/addon/tensorflow_runtime.h"
 
 namespace tfsrp {
@@ -37,7 +36,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("builtAgainstTensorflowVersion", BuiltAgainstTensorflowVersion());
   exports.Set("opLibraryPath", OpLibraryPath());
   exports.Set("registeredOps", Napi::Function::New(env, RegisteredOpsJs));
-  exports.Set("runRemotePredictGraph", Napi::Function::New(env, RunRemotePredictGraphJs));
   exports.Set("setTensorEncoding", Napi::Function::New(env, SetTensorEncodingJs));
   JsCompletions::Init(env);
   InitPredictBinding(env, exports);
