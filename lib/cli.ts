@@ -12,6 +12,7 @@ import { RemotePredictError } from './errors';
 import { tensorflowVersion } from './index';
 import { RunOptions } from './options';
 import { run, runReturningStatus } from './run';
+import { SERVE_USAGE, serveCommand } from './serve-command';
 import { statusCodeName } from './status-codes';
 import { PlainTensorInput, Tensor } from './tensor';
 
@@ -27,6 +28,8 @@ const USAGE = `Usage:
       --output ALIAS=DTYPE                   (repeatable)
       [--deadline MS] [--version N | --label LABEL] [--signature NAME] [--status]
       Calls that server and prints the outputs.
+
+${SERVE_USAGE}
 
 Options:
   --target ADDRESS    host:port (or dns:///host:port, ipv4:..., unix:/path)
@@ -423,6 +426,7 @@ function callFromArgs(values: Record<string, string | boolean | string[] | undef
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  if (argv[0] === 'serve') return serveCommand(argv.slice(1), PROGRAM);
   let values;
   try {
     ({ values } = parseArgs({

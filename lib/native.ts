@@ -108,7 +108,7 @@ export interface NativeAddon {
 export const addonPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfserving_remote_predict.node');
 
 // TensorFlow's informational start-up lines are noise for a library's users.
-process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 
 function loadAddon(): NativeAddon {
   try {

@@ -3,11 +3,9 @@
 Op library: $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so.
 """
 import os
-import queue
 import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -16,28 +14,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.python.framework import op_def_registry  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OP_LIBRARY = os.environ.get('TFSRP_OP_LIBRARY') or os.path.join(
-    ROOT, 'build', 'Release', 'libtfserving_remote_predict_op.so')
-MODELS = os.path.join(ROOT, 'test', 'fixtures', 'models')
+from reference_server_process import MODELS, OP_LIBRARY, ROOT, start_reference_server  # noqa: E402
 UNAVAILABLE, DEADLINE_EXCEEDED = 14, 4
-
-
-def start_reference_server():
-    server = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, 'test', 'reference_server.py'),
-         '--models', MODELS, '--op-library', OP_LIBRARY],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
-    lines = queue.Queue()
-    threading.Thread(target=lambda: lines.put(server.stdout.readline()), daemon=True).start()
-    try:
-        line = lines.get(timeout=120)
-    except queue.Empty:
-        line = ''
-    if not line.startswith('PORT '):
-        server.kill()
-        raise RuntimeError(f'reference server did not start (got {line!r}, exit code {server.poll()})')
-    return server, f'127.0.0.1:{int(line.split()[1])}'
 
 
 def dead_address():

@@ -1,18 +1,30 @@
 'use strict';
 // Starts test/reference_server.py (a TF Serving PredictionService on grpcio + TensorFlow).
 // The child's stdin stays piped to us: it exits when we do, even without stop().
+//
+// opLibrary: the op library the server loads, so it can serve models containing the op
+// (half_plus_two_chain; the server maps their placeholder target to itself). Left out, it is
+// $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so when that exists;
+// null (or '') loads none, and the server skips such models.
 const { spawn } = require('child_process');
+const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STARTUP_TIMEOUT_MS = 120000;
 
+function defaultOpLibrary() {
+  if (process.env.TFSRP_OP_LIBRARY) return process.env.TFSRP_OP_LIBRARY;
+  const built = path.join(ROOT, 'build', 'Release', 'libtfserving_remote_predict_op.so');
+  return fs.existsSync(built) ? built : null;
+}
+
 function startReferenceServer({
-  opLibrary,
+  opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),
 } = {}) {
   const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
-  if (opLibrary) args.push('--op-library', opLibrary);
+  if (opLibrary) args.push('--op-library', path.resolve(opLibrary));
   const child = spawn(process.env.PYTHON || 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';

@@ -1,0 +1,105 @@
+// `tfserving-remote-predict serve`: loads a SavedModel (which may contain
+// TfServingRemotePredict) and answers REST predict requests with it.
+import { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { SavedModelError } from './errors';
+import { loadSavedModel } from './saved-model';
+import { createSavedModelServer } from './saved-model-server';
+
+export const SERVE_USAGE = `  tfserving-remote-predict serve --saved-model DIR
+      [--name NAME] [--host HOST] [--port PORT] [--target-override FROM=TO]...
+      [--tags TAG,...] [--timeout MS]
+      Loads the SavedModel and answers REST requests with it:
+        POST /v1/models/NAME:predict  {"inputs": {"x": [1, 2, 5]}}  → {"outputs": {...}}
+        GET  /v1/models/NAME          → its signatures
+      --name defaults to the directory's name, --host to 0.0.0.0, --port to 8501
+      (0: any free port); --target-override points the graph's remote predict ops
+      at another address than the one they were exported with; --timeout is each
+      run's deadline.`;
+
+class ServeUsageError extends Error {}
+
+function parseServeArgs(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'saved-model': { type: 'string' },
+      name: { type: 'string' },
+      host: { type: 'string', default: '0.0.0.0' },
+      port: { type: 'string', default: '8501' },
+      'target-override': { type: 'string', multiple: true },
+      tags: { type: 'string', default: 'serve' },
+      timeout: { type: 'string' },
+    },
+  });
+  const dir = values['saved-model'];
+  if (!dir) throw new ServeUsageError('--saved-model DIR is required');
+  const integer = (flag: string, text: string | undefined, min: number, max: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ServeUsageError(`--${flag}: '${text}' is not an integer in [${min}, ${max}]`);
+    }
+    return n;
+  };
+  const targetOverrides: Record<string, string> = {};
+  for (const spec of values['target-override'] ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new ServeUsageError(`--target-override: '${spec}' is not FROM=TO`);
+    targetOverrides[spec.slice(0, eq)] = spec.slice(eq + 1);
+  }
+  return {
+    dir,
+    name: values.name ?? path.basename(path.resolve(dir)),
+    host: values.host!,
+    port: integer('port', values.port, 0, 65535)!,
+    tags: values.tags!.split(',').filter((t) => t !== ''),
+    timeoutMillis: integer('timeout', values.timeout, 1, 2 ** 31 - 1),
+    targetOverrides,
+  };
+}
+
+/** Runs until SIGINT / SIGTERM; resolves with the exit status. */
+export async function serveCommand(argv: string[], program: string): Promise<number> {
+  let args;
+  try {
+    args = parseServeArgs(argv);
+  } catch (error) {
+    console.error(`${program} serve: ${(error as Error).message}\n\nUsage:\n${SERVE_USAGE}`);
+    return 2;
+  }
+  let model;
+  try {
+    model = await loadSavedModel(args.dir, { tags: args.tags, targetOverrides: args.targetOverrides });
+  } catch (error) {
+    if (!(error instanceof SavedModelError || error instanceof TypeError)) throw error;
+    console.error(`${program} serve: cannot load ${args.dir}: ${error.message}`);
+    return 1;
+  }
+  const server = createSavedModelServer({ model, name: args.name, timeoutMillis: args.timeoutMillis });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, args.host, resolve);
+  }).catch((error: Error) => {
+    model.dispose();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  const overrides = Object.entries(args.targetOverrides).map(([from, to]) => ` ${from} → ${to}`).join(',');
+  console.log(`serving ${args.dir} as ${args.name}${overrides ? ` (target override${overrides})` : ''}`);
+  console.log(`listening on http://${args.host}:${port}/v1/models/${args.name}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  model.dispose();
+  return 0;
+}

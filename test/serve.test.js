@@ -1,0 +1,130 @@
+'use strict';
+// `tfserving-remote-predict serve`: a composed SavedModel answering REST
+// requests, its op pointed at the reference server by --target-override.
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const { startReferenceServer } = require('./support/reference_server');
+const { tensorFromJson, tensorToJson } = require('../dist/json-tensors');
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
+
+/** Starts `serve`; resolves with { url, child, output() } once it listens. */
+function startServe(args) {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => { output += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => { output += d; });
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60000);
+    exited.then((code) => { clearTimeout(timer); reject(Object.assign(new Error(`serve exited ${code}:\n${output}`), { code, output })); });
+    child.stdout.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], child, exited, output: () => output });
+      }
+    });
+  });
+}
+
+async function request(url, body, method = body === undefined ? 'GET' : 'POST') {
+  const response = await fetch(url, {
+    method, body: typeof body === 'string' ? body : body && JSON.stringify(body), headers: { 'content-type': 'application/json' },
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+describe('serve: a composed SavedModel behind REST', function () {
+  let server;
+  let serve;
+
+  before(async function () {
+    server = await startReferenceServer();
+    serve = await startServe([
+      '--saved-model', FIXTURE, '--host', '127.0.0.1', '--port', '0',
+      '--target-override', `remote-predict-target:8500=${server.address}`,
+    ]);
+  });
+
+  after(async function () {
+    if (serve) serve.child.kill('SIGTERM');
+    if (server) await server.stop();
+  });
+
+  it('POST :predict runs the graph, its op calling the reference server', async function () {
+    const { status, json } = await request(`${serve.url}:predict`, { inputs: { x: [1, 2, 5] } });
+    assert.equal(status, 200, JSON.stringify(json));
+    assert.deepEqual(json, { outputs: { y: [3, 4, 7] } });
+    assert.match(serve.url, /\/v1\/models\/half_plus_two_with_remote_predict$/);
+  });
+
+  it('GET gives the signatures', async function () {
+    const { status, json } = await request(serve.url);
+    assert.equal(status, 200);
+    assert.equal(json.model, 'half_plus_two_with_remote_predict');
+    assert.deepEqual(json.signatures.serving_default.inputs.x.shape, [-1]);
+  });
+
+  it('bad requests are 400 with a message naming the problem; unknown paths 404', async function () {
+    const cases = [
+      ['not json', /not JSON/],
+      [{ inputs: { x: [1, 'a'] } }, /inputs\.x must hold numbers/],
+      [{ inputs: { x: [[1], [2]] } }, /inputs\.x\.shape \[2, 1\] does not fit \[-1\]/],
+      [{ inputs: { z: [1] } }, /inputs is missing 'x'/],
+      [{ inputs: { x: [1], z: [1] } }, /inputs has 'z'/],
+      [{ inputs: [1, 2] }, /"inputs" must be an object/],
+      [{ signature_name: 'nope', inputs: { x: [1] } }, /"nope" is not a signature/],
+    ];
+    for (const [body, pattern] of cases) {
+      const { status, json } = await request(`${serve.url}:predict`, body);
+      assert.equal(status, 400, JSON.stringify(json));
+      assert.match(json.error, pattern);
+    }
+    assert.equal((await request(`${serve.url.replace(/[^/]+$/, 'other')}:predict`, { inputs: {} })).status, 404);
+    assert.equal((await request(`${serve.url}:predict`)).status, 405);
+  });
+
+  it('a failing remote call maps to an HTTP status (UNAVAILABLE → 503)', async function () {
+    const dead = await startServe([
+      '--saved-model', path.join(ROOT, 'test', 'fixtures', 'composed', 'dead_target'), '--host', '127.0.0.1', '--port', '0',
+    ]);
+    try {
+      const { status, json } = await request(`${dead.url}:predict`, { inputs: { x: [1] } });
+      assert.equal(status, 503);
+      assert.match(json.error, /^UNAVAILABLE/);
+    } finally {
+      dead.child.kill('SIGTERM');
+      assert.equal(await dead.exited, 0, 'SIGTERM stops serve cleanly');
+    }
+  });
+
+  it('usage errors exit 2; a directory that is not a SavedModel exits 1', async function () {
+    await assert.rejects(startServe([]), (e) => e.code === 2 && /--saved-model DIR is required/.test(e.output));
+    await assert.rejects(startServe(['--saved-model', FIXTURE, '--target-override', 'nonsense']),
+      (e) => e.code === 2 && /'nonsense' is not FROM=TO/.test(e.output));
+    await assert.rejects(startServe(['--saved-model', ROOT]), (e) => e.code === 1 && /is not a SavedModel/.test(e.output));
+  });
+});
+
+describe('JSON tensors', function () {
+  it('nested arrays ↔ tensors, with dtype checks and ranges', function () {
+    const t = tensorFromJson([[1, 2, 3], [4, 5, 6]], 'int32', 'v');
+    assert.deepEqual(t.shape, [2, 3]);
+    assert.deepEqual(Array.from(t.data), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(tensorToJson({ ...t, data: Int32Array.from(t.data) }), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(tensorFromJson(7, 'float32', 'v').shape, []);
+    const big = tensorFromJson(['9223372036854775807', -1], 'int64', 'v');
+    assert.deepEqual(tensorToJson(big), ['9223372036854775807', -1]);
+    assert.deepEqual(tensorToJson(tensorFromJson([true, false], 'bool', 'v')), [true, false]);
+    assert.deepEqual(tensorToJson({ dtype: 'string', shape: [1], data: [Buffer.from('hé')] }), ['hé']);
+    assert.throws(() => tensorFromJson([300], 'int8', 'v'), (e) => e instanceof RangeError && /300 is out of range for int8/.test(e.message));
+    assert.throws(() => tensorFromJson([1.5], 'int32', 'v'), (e) => e instanceof TypeError && /must hold integers/.test(e.message));
+    assert.throws(() => tensorFromJson([[1], [2, 3]], 'float32', 'v'), (e) => e instanceof RangeError && /not rectangular/.test(e.message));
+    assert.throws(() => tensorFromJson([1], 'float16', 'v'), (e) => e instanceof TypeError && /float16 cannot be written as JSON/.test(e.message));
+  });
+});
