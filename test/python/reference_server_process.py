@@ -27,3 +27,12 @@ def start_reference_server():
         server.kill()
         raise RuntimeError(f'reference server did not start (got {line!r}, exit code {server.poll()})')
     return server, f'127.0.0.1:{int(line.split()[1])}'
+
+
+def stop_reference_server(server):
+    server.stdin.close()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

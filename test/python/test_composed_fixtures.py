@@ -20,7 +20,8 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from reference_server_process import MODELS, OP_LIBRARY, ROOT, start_reference_server  # noqa: E402
+from reference_server_process import (  # noqa: E402
+    MODELS, OP_LIBRARY, ROOT, start_reference_server, stop_reference_server)
 RUNNER = os.environ.get('TFSRP_SAVED_MODEL_RUNNER') or os.path.join(
     ROOT, 'build', 'Release', 'saved_model_runner')
 PYTHON_RUNNER = os.path.join(ROOT, 'test', 'python', 'run_saved_model.py')
@@ -61,12 +62,7 @@ class ComposedFixturesTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         set_target_override(PLACEHOLDER_TARGET, None)
-        cls.server.stdin.close()
-        try:
-            cls.server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            cls.server.kill()
-            cls.server.wait()
+        stop_reference_server(cls.server)
 
     def signature(self, name, signature='serving_default'):
         return tf.saved_model.load(os.path.join(COMPOSED, name)).signatures[signature]

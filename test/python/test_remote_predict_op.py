@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tensorflow.python.framework import op_def_registry  # noqa: E402
 
-from reference_server_process import MODELS, OP_LIBRARY, ROOT, start_reference_server  # noqa: E402
+from reference_server_process import (  # noqa: E402
+    MODELS, OP_LIBRARY, ROOT, start_reference_server, stop_reference_server)
 UNAVAILABLE, DEADLINE_EXCEEDED = 14, 4
 
 
@@ -36,12 +37,7 @@ class RemotePredictOpTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stdin.close()
-        try:
-            cls.server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            cls.server.kill()
-            cls.server.wait()
+        stop_reference_server(cls.server)
 
     def remote_predict(self, inputs, output_types, output_aliases=None, target_address=None,
                        model_name='half_plus_two', fail_op_on_rpc_error=True,
