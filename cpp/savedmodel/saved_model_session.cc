@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,8 @@
 #include "cpp/savedmodel/remote_predict_target_rewrite.h"
 #include "tensorflow/cc/saved_model/loader.h"
 #include "tensorflow/cc/saved_model/reader.h"
+#include "tensorflow/core/framework/function.pb.h"
+#include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
 #include "tensorflow/core/protobuf/saved_model.pb.h"
 
@@ -49,6 +52,30 @@ std::vector<SignatureInfo> SignaturesOf(const tensorflow::MetaGraphDef& meta_gra
   return signatures;
 }
 
+// Fails the load, rather than the first run, when the graph uses an op this
+// process does not have.
+absl::Status CheckOpsRegistered(const tensorflow::GraphDef& graph) {
+  std::set<std::string> functions;
+  for (const tensorflow::FunctionDef& function : graph.library().function()) {
+    functions.insert(function.signature().name());
+  }
+  auto check = [&](const tensorflow::NodeDef& node) -> absl::Status {
+    const tensorflow::OpRegistrationData* registration = nullptr;
+    if (functions.count(node.op()) != 0 ||
+        tensorflow::OpRegistry::Global()->LookUp(node.op(), &registration).ok()) {
+      return absl::OkStatus();
+    }
+    return absl::NotFoundError(absl::StrCat(
+        "the SavedModel uses the op '", node.op(), "' (node '", node.name(),
+        "'), which is not registered in this process; load the library that defines it first"));
+  };
+  for (const tensorflow::NodeDef& node : graph.node()) TF_RETURN_IF_ERROR(check(node));
+  for (const tensorflow::FunctionDef& function : graph.library().function()) {
+    for (const tensorflow::NodeDef& node : function.node_def()) TF_RETURN_IF_ERROR(check(node));
+  }
+  return absl::OkStatus();
+}
+
 // TensorFlow's message for an unknown tag set does not say which exist.
 absl::Status ExplainTags(absl::Status status, const SavedModelLoadOptions& options) {
   tensorflow::SavedModel saved_model;
@@ -76,6 +103,7 @@ absl::StatusOr<std::shared_ptr<SavedModelSession>> SavedModelSession::Load(
   absl::Status read =
       tensorflow::ReadMetaGraphDefFromSavedModel(options.export_dir, tags, &meta_graph);
   if (!read.ok()) return ExplainTags(std::move(read), options);
+  TF_RETURN_IF_ERROR(CheckOpsRegistered(meta_graph.graph_def()));
   RewriteRemotePredictTargets(options.target_overrides, meta_graph.mutable_graph_def());
 
   std::shared_ptr<SavedModelSession> loaded(new SavedModelSession);
