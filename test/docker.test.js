@@ -1,0 +1,211 @@
+'use strict';
+// docker/: the compose file is valid, the image installs the project by the
+// README's own set-up command, the composed service has no address baked in,
+// and the final image stage carries no build tools.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const DOCKERFILE = path.join(ROOT, 'docker', 'Dockerfile');
+const COMPOSE = path.join(ROOT, 'docker', 'compose.yaml');
+const README = path.join(ROOT, 'README.md');
+
+const read = (file) => fs.readFileSync(file, 'utf8');
+
+// Dockerfile instructions: comment lines dropped, `\` continuations joined.
+function dockerfileInstructions(text) {
+  const instructions = [];
+  let pending = null;
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.replace(/\s+$/, '');
+    if (/^\s*#/.test(line)) continue;
+    if (pending === null) {
+      if (line.trim() === '') continue;
+      pending = { text: '', line: index + 1 };
+    }
+    const continued = line.endsWith('\\');
+    pending.text += `${continued ? line.slice(0, -1) : line} `;
+    if (!continued) {
+      const [, keyword, args] = /^\s*(\S+)\s*(.*)$/s.exec(pending.text);
+      instructions.push({ keyword: keyword.toUpperCase(), args: args.replace(/\s+/g, ' ').trim(), line: pending.line });
+      pending = null;
+    }
+  }
+  return instructions;
+}
+
+// Stages, split at FROM lines.
+function dockerfileStages(text) {
+  const stages = [];
+  for (const instruction of dockerfileInstructions(text)) {
+    if (instruction.keyword === 'FROM') stages.push({ from: instruction.args, instructions: [] });
+    else if (stages.length > 0) stages[stages.length - 1].instructions.push(instruction);
+  }
+  return stages;
+}
+
+// A RUN's command: the shell form as written, or the exec form's argv joined.
+function runCommand(instruction) {
+  if (instruction.args.startsWith('[')) {
+    try {
+      return JSON.parse(instruction.args).join(' ');
+    } catch {
+      // not JSON: Docker runs it in the shell form too
+    }
+  }
+  return instruction.args;
+}
+
+// The README's set-up command: in its first ```sh block, the first command before `&&`.
+function readmeSetupCommand() {
+  const block = /^```sh\n([\s\S]*?)^```/m.exec(read(README));
+  assert.ok(block, 'README.md has no ```sh code block');
+  const first = block[1].replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  assert.ok(first, 'the README\'s first ```sh block is empty');
+  return first.split('&&')[0].trim();
+}
+
+// A service's block of lines in the compose file (two-space indentation under services:).
+function composeServiceBlock(text, service) {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.replace(/\s+$/, '') === `  ${service}:`);
+  assert.notEqual(start, -1, `docker/compose.yaml has no service "${service}"`);
+  const block = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() !== '' && !/^ {3,}/.test(line)) break;
+    block.push(line);
+  }
+  return block;
+}
+
+// The value of `key:` in a service block: the inline value, or the items / lines indented under it.
+function composeValue(block, key) {
+  const at = block.findIndex((l) => new RegExp(`^\\s+${key}:(\\s|$)`).test(l));
+  if (at === -1) return null;
+  const indent = block[at].search(/\S/);
+  const inline = block[at].slice(block[at].indexOf(':') + 1).trim();
+  if (inline !== '') return [inline];
+  const items = [];
+  for (const line of block.slice(at + 1)) {
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (line.search(/\S/) <= indent) break;
+    items.push(line.trim().replace(/^-\s*/, '').replace(/^(["'])(.*)\1$/, '$2'));
+  }
+  return items;
+}
+
+// IP addresses (v4 or v6, bare, bracketed or with a port) among the words of `text`.
+function ipAddressesIn(text) {
+  return text.split(/[\s=,]+/).filter((word) => {
+    const host = word.replace(/^(dns:\/{0,3}|ipv4:|ipv6:)/, '');
+    const bracketed = /^\[([^\]]*)\]/.exec(host);
+    if (bracketed) return net.isIP(bracketed[1]) !== 0;
+    return net.isIP(host) !== 0 || net.isIP(host.replace(/:\d+$/, '')) !== 0;
+  });
+}
+
+function firstLine(text) {
+  return (text || '').trim().split('\n')[0];
+}
+
+describe('docker', function () {
+  it('docker compose accepts docker/compose.yaml and sees both services', function () {
+    const clients = [
+      { name: 'docker compose', command: 'docker', prefix: ['compose'] },
+      { name: 'docker-compose', command: 'docker-compose', prefix: [] },
+    ];
+    const unavailable = [];
+    let checked = 0;
+    for (const client of clients) {
+      const version = spawnSync(client.command, [...client.prefix, 'version'], { encoding: 'utf8', timeout: 60000 });
+      if (version.error || version.status !== 0) {
+        const why = version.error
+          ? (version.error.code === 'ENOENT' ? `${client.command} is not installed` : version.error.message)
+          : `\`${client.name} version\` exited with ${version.status}: ${firstLine(version.stderr || version.stdout)}`;
+        unavailable.push(`${client.name}: ${why}`);
+        continue;
+      }
+      const config = spawnSync(client.command, [...client.prefix, '-f', COMPOSE, 'config'], {
+        cwd: ROOT, encoding: 'utf8', timeout: 60000,
+      });
+      assert.equal(config.status, 0, `${client.name} -f docker/compose.yaml config:\n${config.stderr}`);
+      assert.match(config.stdout, /^\s+tf-serving:\s*$/m, `${client.name} config does not show tf-serving`);
+      assert.match(config.stdout, /^\s+composed-model:\s*$/m, `${client.name} config does not show composed-model`);
+      checked += 1;
+    }
+    if (checked === 0) {
+      console.log(`      skipped: no compose client to validate docker/compose.yaml (${unavailable.join('; ')})`);
+      this.skip();
+    }
+  });
+
+  it('installs the project in the image by exactly the README\'s set-up command', function () {
+    const setup = readmeSetupCommand();
+    assert.ok(setup.length > 0);
+    const stages = dockerfileStages(read(DOCKERFILE));
+    assert.ok(stages.length >= 2, 'docker/Dockerfile must be multi-stage');
+    const runs = stages.flatMap((stage, i) => stage.instructions
+      .filter((x) => x.keyword === 'RUN')
+      .map((x) => ({ stage: i, line: x.line, command: runCommand(x) })));
+    const install = runs.filter((r) => r.command === setup);
+    assert.ok(install.length > 0, `no RUN instruction in docker/Dockerfile is exactly the README's set-up command '${setup}'`);
+    assert.ok(install.every((r) => r.stage < stages.length - 1), 'the set-up command must run in a build stage, not the final one');
+    // No second, drifting recipe: every RUN that installs the package is that command.
+    for (const run of runs.filter((r) => /\bnpm\s+(install|i|ci)\b/.test(r.command))) {
+      assert.equal(run.command, setup, `docker/Dockerfile:${run.line} installs the project differently from the README`);
+    }
+  });
+
+  it('points the composed model\'s op at the TF Serving service by name, never by address', function () {
+    const compose = read(COMPOSE);
+    const services = ['tf-serving', 'composed-model'];
+    const composed = composeServiceBlock(compose, 'composed-model');
+    const command = composeValue(composed, 'command');
+    assert.ok(command && command.length > 0, 'the composed-model service has no command');
+    const joined = command.join(' ');
+    assert.match(joined, /^serve\b/, 'the composed-model service runs `serve`');
+    assert.match(joined, /--target-override/);
+    assert.deepEqual(ipAddressesIn(joined), [], `IP addresses in the command: ${joined}`);
+    assert.doesNotMatch(joined, /\blocalhost\b/, `a loopback address in the command: ${joined}`);
+    const override = /--target-override[\s=]+(\S+)=(\S+):(\d+)/.exec(joined);
+    assert.ok(override, `--target-override is not FROM=HOST:PORT in: ${joined}`);
+    assert.ok(services.includes(override[2]), `--target-override points at ${override[2]}, not a service of the compose file`);
+    assert.deepEqual(composeValue(composed, 'depends_on').filter((l) => services.includes(l.replace(/:$/, ''))).map((l) => l.replace(/:$/, '')), ['tf-serving']);
+    assert.deepEqual(composeValue(composeServiceBlock(compose, 'tf-serving'), 'MODEL_NAME'), ['half_plus_two']);
+    // Both models are mounted from the fixtures, read-only.
+    for (const service of services) {
+      const volumes = composeValue(composeServiceBlock(compose, service), 'volumes');
+      assert.ok(volumes && volumes.length > 0, `${service} mounts no model`);
+      for (const volume of volumes) assert.match(volume, /^\.\.\/test\/fixtures\/.+:\/models\/.+:ro$/, `${service}: ${volume}`);
+    }
+  });
+
+  it('keeps compilers, Python and build trees out of the final image stage', function () {
+    const stages = dockerfileStages(read(DOCKERFILE));
+    const final = stages[stages.length - 1];
+    assert.match(stages[0].from, /^node:20[\w.-]*bookworm\b/, 'the build stage is Node 20 on Debian 12');
+    assert.match(final.from, /^node:20[\w.-]*bookworm-slim\b/, 'the final stage is Node 20 slim on Debian 12');
+    const forbidden = /^(g\+\+.*|gcc.*|clang.*|cpp.*|cmake.*|make|ninja-build|build-essential|pkg-config|python.*|.*-dev)$/;
+    for (const x of final.instructions.filter((i) => i.keyword === 'RUN')) {
+      const command = runCommand(x);
+      assert.doesNotMatch(command, /\bpip3?\s+install\b|\bnpm\s+(install|i|ci)\b/, `Dockerfile:${x.line}: ${command}`);
+      for (const [, args] of command.matchAll(/\bapt(?:-get)?\s+install\b([^;&|]*)/g)) {
+        const packages = args.trim().split(/\s+/).filter((a) => a && !a.startsWith('-'));
+        for (const pkg of packages) {
+          assert.doesNotMatch(pkg.replace(/[:=].*$/, ''), forbidden, `Dockerfile:${x.line} installs ${pkg} in the final stage`);
+        }
+      }
+    }
+    // Copied from the build stage: products, not trees.
+    for (const x of final.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
+      const sources = x.args.split(' ').filter((a) => !a.startsWith('--')).slice(0, -1);
+      for (const source of sources) {
+        assert.doesNotMatch(source, /^\/app\/?$|^\/app\/build\/?$|^\/app\/test\b|^\/app\/deps\/?$|^\/app\/deps\/libtensorflow\/?$|^\/opt\/venv\b|CMakeFiles/,
+          `Dockerfile:${x.line} copies ${source} into the final stage`);
+      }
+    }
+  });
+});
