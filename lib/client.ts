@@ -3,6 +3,7 @@
 // channel per target and one kernel per attribute set, so a client is cheap.
 import { ChannelOptions, resolveChannelOptions } from './channel-options';
 import type { DType } from './dtypes';
+import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import {
   checkAliases,
   checkDeadline,
@@ -35,18 +36,20 @@ export interface PredictionClientOptions {
   outputTypes?: DType[];
   /** Message size limits of this client's channel. */
   channelOptions?: ChannelOptions;
+  /** TLS for this client's channel; default plaintext. */
+  credentials?: TlsCredentials;
 }
 
 type ClientDefaults = Omit<PredictionClientOptions, 'targetAddress'>;
 
 /** Per-call options: those of run() without the target; anything the client has a default for may be left out. */
 export type ClientRunOptions =
-  Omit<RunOptions, 'targetAddress' | 'channelOptions' | keyof ClientDefaults> &
-  Partial<Omit<ClientDefaults, 'channelOptions'>>;
+  Omit<RunOptions, 'targetAddress' | 'channelOptions' | 'credentials' | keyof ClientDefaults> &
+  Partial<Omit<ClientDefaults, 'channelOptions' | 'credentials'>>;
 
 const CLIENT_OPTIONS: readonly (keyof PredictionClientOptions)[] = [
   'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis',
-  'outputTensorAliases', 'outputTypes', 'channelOptions',
+  'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials',
 ];
 
 export class PredictionClient {
@@ -69,6 +72,10 @@ export class PredictionClient {
       defaults.outputTensorAliases = checkAliases(o.outputTensorAliases, 'outputTensorAliases');
     }
     if (o.outputTypes !== undefined) defaults.outputTypes = checkOutputTypes(o.outputTypes);
+    if (o.credentials !== undefined) {
+      tlsCredentialsId(o.credentials, 'credentials');
+      defaults.credentials = o.credentials as TlsCredentials;
+    }
     if (o.channelOptions !== undefined) {
       resolveChannelOptions(o.channelOptions, 'channelOptions');
       defaults.channelOptions = Object.freeze({ ...(o.channelOptions as ChannelOptions) });
@@ -88,7 +95,7 @@ export class PredictionClient {
 
   private merge(options: ClientRunOptions): RunOptions {
     const call = checkObject(options, 'options');
-    for (const bound of ['targetAddress', 'channelOptions'] as const) {
+    for (const bound of ['targetAddress', 'channelOptions', 'credentials'] as const) {
       if (bound in call) {
         throw new TypeError(
           `options.${bound} cannot be given per call: a client is bound to one channel (${this.targetAddress}); ` +

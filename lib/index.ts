@@ -17,6 +17,7 @@ export {
   TypedArray,
 } from './tensor';
 export { ChannelOptions } from './channel-options';
+export { setTargetCredentials, TlsCredentials } from './tls-credentials';
 export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
 export { run, runReturningStatus, RunStatusResult } from './run';
 export {

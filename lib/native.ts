@@ -28,6 +28,7 @@ export interface NativePredictRequest {
   outputTypes: number[];
   maxSendMessageBytes: number;  // 0: unlimited
   maxReceiveMessageBytes: number;
+  tlsCredentialsId: number;  // 0: plaintext (unless the target has process-wide credentials)
   cancellable: boolean;  // true when cancel(handle) may be called
 }
 
@@ -99,6 +100,10 @@ export interface NativeAddon {
   cancelSavedModelRun(handle: NativeRunHandle): void;
   /** Cancels the runs in flight and frees the session once they end. */
   disposeSavedModel(model: NativeSavedModel): void;
+  /** Registers PEM credentials ('' for absent) in the op library; returns their id. */
+  registerTlsCredentials(rootCertificates: string, privateKey: string, certificateChain: string): number;
+  /** Process-wide credentials for a target; 0 removes them. */
+  setTargetTlsCredentials(target: string, id: number): void;
   /** SavedModel sessions alive in the process (for leak tests). */
   liveSavedModelSessions(): number;
   /** Process-wide target override in the op library; '' removes it. */

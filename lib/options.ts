@@ -8,6 +8,7 @@
 // message starts with the name of the option at fault.
 import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from './channel-options';
 import { DTYPES, DType, isDType } from './dtypes';
+import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import type { NativeInputTensor } from './native';
 import { describe, TensorInput, toNativeInput } from './tensor';
 
@@ -35,6 +36,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Message size limits of the channel to `targetAddress`. */
   channelOptions?: ChannelOptions;
+  /** TLS (mutual with a key and chain). Default: plaintext, as upstream. */
+  credentials?: TlsCredentials;
 }
 
 export const RUN_OPTION_DEFAULTS = Object.freeze({
@@ -58,11 +61,13 @@ export interface ResolvedRunOptions {
   outputTypes: DType[];
   signal: AbortSignal | undefined;
   channelOptions: ResolvedChannelOptions;
+  tlsCredentialsId: number;
 }
 
 const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
   'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
   'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
+  'credentials',
 ];
 
 const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
@@ -218,8 +223,10 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
 
   const signal = checkSignal(o.signal);
   const channelOptions = resolveChannelOptions(o.channelOptions);
+  const tlsId = tlsCredentialsId(o.credentials);
   return {
     targetAddress, modelName, modelVersion, versionLabel, signatureName, maxRpcDeadlineMillis,
     inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal, channelOptions,
+    tlsCredentialsId: tlsId,
   };
 }

@@ -124,6 +124,7 @@ function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promi
         outputTensorAliases: resolved.outputTensorAliases,
         outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
         ...resolved.channelOptions,
+        tlsCredentialsId: resolved.tlsCredentialsId,
         cancellable: signal !== undefined,
       },
       (result) => {

@@ -51,6 +51,9 @@ def parse_args():
     p.add_argument('--port', type=int, default=0)
     p.add_argument('--host', default='127.0.0.1')
     p.add_argument('--op-library')
+    p.add_argument('--tls-cert', help='PEM certificate chain file: serve TLS instead of plaintext')
+    p.add_argument('--tls-key', help='PEM private key file (with --tls-cert)')
+    p.add_argument('--tls-client-ca', help='PEM CA file: require client certificates it signed (mTLS)')
     return p.parse_args()
 
 
@@ -234,6 +237,16 @@ def watch_stdin(stop):
         threading.Thread(target=read, daemon=True).start()
 
 
+def server_credentials():
+    def read(path):
+        with open(path, 'rb') as f:
+            return f.read()
+    client_ca = read(args.tls_client_ca) if args.tls_client_ca else None
+    return grpc.ssl_server_credentials([(read(args.tls_key), read(args.tls_cert))],
+                                       root_certificates=client_ca,
+                                       require_client_auth=client_ca is not None)
+
+
 def main():
     models = load_models(args.models)
     if not models:
@@ -244,7 +257,11 @@ def main():
                                   ('grpc.max_receive_message_length', -1),
                                   ('grpc.max_send_message_length', -1)])
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionService(models), server)
-    port = server.add_insecure_port(f'{args.host}:{args.port}')
+    address = f'{args.host}:{args.port}'
+    if args.tls_cert:
+        port = server.add_secure_port(address, server_credentials())
+    else:
+        port = server.add_insecure_port(address)
     if args.op_library:
         host = '127.0.0.1' if args.host in ('', '0.0.0.0', '::', '[::]') else args.host
         if ':' in host and not host.startswith('['):
@@ -257,7 +274,7 @@ def main():
         signal.signal(sig, lambda signum, frame: stop.set())
     watch_stdin(stop)
     print(f'PORT {port}', flush=True)
-    log(f'serving {sorted(models)} on {args.host}:{port}')
+    log(f'serving {sorted(models)} on {args.host}:{port}{" over TLS" if args.tls_cert else ""}')
     while not stop.wait(1):
         pass
     server.stop(grace=0.5).wait()

@@ -26,6 +26,22 @@ Napi::Value SetTensorEncodingJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value RegisterTlsCredentialsJs(const Napi::CallbackInfo& info) {
+  const int64_t id = RegisterTlsCredentials(info[0].As<Napi::String>().Utf8Value(),
+                                            info[1].As<Napi::String>().Utf8Value(),
+                                            info[2].As<Napi::String>().Utf8Value());
+  if (id < 0) throw Napi::Error::New(info.Env(), "the op library cannot register TLS credentials");
+  return Napi::Number::New(info.Env(), static_cast<double>(id));
+}
+
+Napi::Value SetTargetTlsCredentialsJs(const Napi::CallbackInfo& info) {
+  if (!SetTargetTlsCredentials(info[0].As<Napi::String>().Utf8Value(),
+                               info[1].As<Napi::Number>().Int64Value())) {
+    throw Napi::Error::New(info.Env(), "the op library refused the target's TLS credentials");
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::string mismatch = TensorflowVersionMismatch();
   if (!mismatch.empty()) throw Napi::Error::New(env, mismatch);
@@ -37,6 +53,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("opLibraryPath", OpLibraryPath());
   exports.Set("registeredOps", Napi::Function::New(env, RegisteredOpsJs));
   exports.Set("setTensorEncoding", Napi::Function::New(env, SetTensorEncodingJs));
+  exports.Set("registerTlsCredentials", Napi::Function::New(env, RegisterTlsCredentialsJs));
+  exports.Set("setTargetTlsCredentials", Napi::Function::New(env, SetTargetTlsCredentialsJs));
   JsCompletions::Init(env);
   InitPredictBinding(env, exports);
   InitSavedModelBinding(env, exports);

@@ -54,6 +54,7 @@ RemotePredictKernelKey KeyFromJs(const Napi::Object& request) {
   key.max_send_message_bytes = request.Get("maxSendMessageBytes").As<Napi::Number>().Int32Value();
   key.max_receive_message_bytes =
       request.Get("maxReceiveMessageBytes").As<Napi::Number>().Int32Value();
+  key.tls_credentials_id = request.Get("tlsCredentialsId").As<Napi::Number>().Int64Value();
   Napi::Array types = request.Get("outputTypes").As<Napi::Array>();
   for (uint32_t i = 0; i < types.Length(); ++i) {
     key.output_types.push_back(

@@ -83,4 +83,20 @@ bool SetTargetOverride(const std::string& from, const std::string& to) {
   return set != nullptr && set(from.c_str(), to.c_str()) == 0;
 }
 
+int64_t RegisterTlsCredentials(const std::string& root_certificates,
+                               const std::string& private_key,
+                               const std::string& certificate_chain) {
+  static auto* enroll = reinterpret_cast<int64_t (*)(const char*, const char*, const char*)>(
+      OpLibrarySymbol("TfsrpRegisterTlsCredentials"));
+  return enroll == nullptr ? -1
+                           : enroll(root_certificates.c_str(), private_key.c_str(),
+                                    certificate_chain.c_str());
+}
+
+bool SetTargetTlsCredentials(const std::string& target, int64_t id) {
+  static auto* set = reinterpret_cast<int (*)(const char*, int64_t)>(
+      OpLibrarySymbol("TfsrpSetTargetTlsCredentials"));
+  return set != nullptr && set(target.c_str(), id) == 0;
+}
+
 }  // namespace tfsrp

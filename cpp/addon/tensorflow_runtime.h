@@ -2,6 +2,7 @@
 #ifndef TFSRP_ADDON_TENSORFLOW_RUNTIME_H_
 #define TFSRP_ADDON_TENSORFLOW_RUNTIME_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,16 @@ bool SetTensorEncoding(const std::string& name);
 // Sets (or, with an empty `to`, removes) a process-wide target override in
 // the op library; false when `from` is empty.
 bool SetTargetOverride(const std::string& from, const std::string& to);
+
+// Registers PEM credentials ("" for absent) in the op library; returns their
+// id (>= 1), or -1 when the op library lacks the entry point.
+int64_t RegisterTlsCredentials(const std::string& root_certificates,
+                               const std::string& private_key,
+                               const std::string& certificate_chain);
+
+// Kernels created afterwards that dial `target` use credentials `id` (0:
+// none); false for an unknown id.
+bool SetTargetTlsCredentials(const std::string& target, int64_t id);
 
 // A symbol exported by the op library, or nullptr.
 void* OpLibrarySymbol(const char* name);

@@ -40,6 +40,7 @@ absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> CreateKernel(
   if (key.max_receive_message_bytes != 0) {
     builder.Attr(kMaxReceiveMessageBytesAttr, int64_t{key.max_receive_message_bytes});
   }
+  if (key.tls_credentials_id != 0) builder.Attr(kTlsCredentialsIdAttr, key.tls_credentials_id);
   tensorflow::NodeDef node_def;
   TF_RETURN_IF_ERROR(builder.Finalize(&node_def));
   absl::Status status;
@@ -67,7 +68,8 @@ std::string RemotePredictKernelKey::Fingerprint() const {
   }
   absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";",
                   max_rpc_deadline_millis, ";", max_send_message_bytes, ";",
-                  max_receive_message_bytes, ";", TypeList(input_types), ";",
+                  max_receive_message_bytes, ";", tls_credentials_id, ";",
+                  TypeList(input_types), ";",
                   TypeList(output_types));
   return out;
 }

@@ -22,6 +22,7 @@ struct RemotePredictKernelKey {
   int64_t max_rpc_deadline_millis = 30000;
   int32_t max_send_message_bytes = 0;  // 0: unlimited
   int32_t max_receive_message_bytes = 0;
+  int64_t tls_credentials_id = 0;  // 0: by target (usually plaintext)
   tensorflow::DataTypeVector input_types;
   tensorflow::DataTypeVector output_types;
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cpp/kernel/target_overrides.h"
+#include "cpp/kernel/tls_credentials_registry.h"
 
 namespace tfsrp {
 namespace {
@@ -43,6 +44,19 @@ absl::Status RemotePredictAttributes::Read(
                                       &attributes->max_send_message_bytes));
   TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxReceiveMessageBytesAttr,
                                       &attributes->max_receive_message_bytes));
+  int64_t tls_id = 0;
+  if (context->HasAttr(kTlsCredentialsIdAttr)) {
+    TF_RETURN_IF_ERROR(context->GetAttr(kTlsCredentialsIdAttr, &tls_id));
+  }
+  if (tls_id != 0) {
+    attributes->tls = FindTlsCredentials(tls_id);
+    if (attributes->tls == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kTlsCredentialsIdAttr, " ", tls_id, " names no registered TLS credentials"));
+    }
+  } else {
+    attributes->tls = TargetTlsCredentials(attributes->target_address);
+  }
   if (!attributes->version_label.empty() && attributes->model_version >= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "model_version (", attributes->model_version, ") and version label '",

@@ -13,6 +13,7 @@ namespace tfsrp {
 inline constexpr char kVersionLabelAttr[] = "_version_label";
 inline constexpr char kMaxSendMessageBytesAttr[] = "_max_send_message_bytes";
 inline constexpr char kMaxReceiveMessageBytesAttr[] = "_max_receive_message_bytes";
+inline constexpr char kTlsCredentialsIdAttr[] = "_tls_credentials_id";
 
 struct RemotePredictAttributes {
   std::string target_address;
@@ -29,9 +30,12 @@ struct RemotePredictAttributes {
   // "_max_receive_message_bytes" (0 or absent: unlimited).
   int32_t max_send_message_bytes = 0;
   int32_t max_receive_message_bytes = 0;
+  // From the optional attr "_tls_credentials_id" (see
+  // tls_credentials_registry.h), else from the target's mapping; null: plaintext.
+  std::shared_ptr<const TlsCredentials> tls;
 
   ChannelSettings channel() const {
-    return {target_address, max_send_message_bytes, max_receive_message_bytes};
+    return {target_address, max_send_message_bytes, max_receive_message_bytes, tls};
   }
 
   static absl::Status Read(tensorflow::OpKernelConstruction* context,

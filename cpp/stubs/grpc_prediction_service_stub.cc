@@ -24,14 +24,22 @@ class CompletedHandle : public RpcHandle {
   void Cancel() override {}
 };
 
+struct PendingPredict {
+  PredictDoneCallback done;
+  bool tls;
+};
+
 void OnCallDone(void* user_data, int status_code, const char* message,
                 size_t message_len, const char* response, size_t response_len) {
-  std::unique_ptr<PredictDoneCallback> done(
-      static_cast<PredictDoneCallback*>(user_data));
+  std::unique_ptr<PendingPredict> pending(static_cast<PendingPredict*>(user_data));
+  PredictDoneCallback* done = &pending->done;
   if (status_code != 0) {
-    (*done)(absl::Status(static_cast<absl::StatusCode>(status_code),
-                         absl::string_view(message, message_len)),
-            PredictResponse());
+    std::string text(message, message_len);
+    // gRPC's handshake errors say "Ssl"; say which protocol the channel speaks.
+    if (pending->tls && status_code == static_cast<int>(absl::StatusCode::kUnavailable)) {
+      text += " (over TLS)";
+    }
+    (*done)(absl::Status(static_cast<absl::StatusCode>(status_code), text), PredictResponse());
     return;
   }
   absl::StatusOr<PredictResponse> decoded =
@@ -50,9 +58,17 @@ GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
   tfsrp_channel_options options;
   options.max_send_message_bytes = settings.max_send_message_bytes;
   options.max_receive_message_bytes = settings.max_receive_message_bytes;
+  auto field = [](const std::string& pem) { return pem.empty() ? nullptr : pem.c_str(); };
+  tfsrp_tls_credentials tls;
+  if (settings.tls != nullptr) {
+    tls.root_certs = field(settings.tls->root_certificates);
+    tls.private_key = field(settings.tls->private_key);
+    tls.cert_chain = field(settings.tls->certificate_chain);
+  }
   char* error = nullptr;
-  tfsrp_channel* channel = tfsrp_channel_acquire(settings.target_address.c_str(),
-                                                 nullptr, &options, &error);
+  tfsrp_channel* channel =
+      tfsrp_channel_acquire(settings.target_address.c_str(),
+                            settings.tls != nullptr ? &tls : nullptr, &options, &error);
   if (channel == nullptr) {
     absl::Status status = absl::InvalidArgumentError(
         error != nullptr ? error : "cannot create a channel");
@@ -60,7 +76,7 @@ GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
     return status;
   }
   return std::unique_ptr<GrpcPredictionServiceStub>(
-      new GrpcPredictionServiceStub(channel));
+      new GrpcPredictionServiceStub(channel, settings.tls != nullptr));
 }
 
 GrpcPredictionServiceStub::~GrpcPredictionServiceStub() {
@@ -75,15 +91,15 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
     done(bytes.status(), PredictResponse());
     return std::make_unique<CompletedHandle>();
   }
-  auto* user_data = new PredictDoneCallback(std::move(done));
+  auto* user_data = new PendingPredict{std::move(done), tls_};
   const size_t size = bytes->size;
   tfsrp_call* call = tfsrp_call_start(channel_, kPredictMethod,
                                       bytes->data.release(), size, &std::free,
                                       deadline_millis, &OnCallDone, user_data);
   if (call == nullptr) {
     // The transport refused the call without taking the callback: report it.
-    std::unique_ptr<PredictDoneCallback> refused(user_data);
-    (*refused)(absl::InternalError("the gRPC transport refused to start the call"),
+    std::unique_ptr<PendingPredict> refused(user_data);
+    refused->done(absl::InternalError("the gRPC transport refused to start the call"),
                PredictResponse());
     return std::make_unique<CompletedHandle>();
   }

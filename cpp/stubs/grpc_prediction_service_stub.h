@@ -25,8 +25,10 @@ class GrpcPredictionServiceStub {
                                      PredictDoneCallback done);
 
  private:
-  explicit GrpcPredictionServiceStub(tfsrp_channel* channel) : channel_(channel) {}
+  GrpcPredictionServiceStub(tfsrp_channel* channel, bool tls)
+      : channel_(channel), tls_(tls) {}
   tfsrp_channel* channel_;
+  bool tls_;
 };
 
 }  // namespace tfsrp

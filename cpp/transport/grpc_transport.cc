@@ -71,12 +71,15 @@ void AnchorCallbackQueue() {
                  &anchor->request, &anchor->response, [](const grpc::Status&) {});
 }
 
+void DropLog(gpr_log_func_args*) {}
+
 void InitGrpcOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
     grpc_init();  // never shut down, so channel churn can't restart gRPC
-    if (std::getenv("GRPC_VERBOSITY") == nullptr)
-      gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+    // Failures reach callers as statuses; gRPC's own log lines (one per
+    // failed TLS handshake, for example) only when GRPC_VERBOSITY asks.
+    if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DropLog);
     AnchorCallbackQueue();
   });
 }

@@ -6,6 +6,7 @@
 // (half_plus_two_chain; the server maps their placeholder target to itself). Left out, it is
 // $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so when that exists;
 // null (or '') loads none, and the server skips such models.
+// tls: { certFile, keyFile, clientCaFile? } serves TLS (mutual when clientCaFile is given).
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -22,9 +23,14 @@ function defaultOpLibrary() {
 function startReferenceServer({
   opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),
+  tls,
 } = {}) {
   const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
   if (opLibrary) args.push('--op-library', path.resolve(opLibrary));
+  if (tls) {
+    args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
+    if (tls.clientCaFile) args.push('--tls-client-ca', tls.clientCaFile);
+  }
   const child = spawn(process.env.PYTHON || 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
