@@ -55,6 +55,8 @@
         "cpp/kernel/tensor_encoding_c_api.cc",
         "cpp/kernel/target_overrides.cc",
         "cpp/kernel/target_overrides_c_api.cc",
+        "cpp/kernel/tls_credentials_registry.cc",
+        "cpp/kernel/tls_credentials_c_api.cc",
         "cpp/stubs/grpc_prediction_service_stub.cc"
       ],
       "include_dirs": ["<(module_root_dir)", "<(tf_dir)/include"],
