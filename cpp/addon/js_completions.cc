@@ -16,6 +16,14 @@ void JsCompletions::Init(Napi::Env env) {
   // Never deleted: work completing on other threads may still post after the
   // environment is gone (the queue then refuses the call).
   env.SetInstanceData<JsCompletions, KeepAlive>(completions);
+  napi_add_env_cleanup_hook(
+      env,
+      [](void* data) {
+        auto* self = static_cast<JsCompletions*>(data);
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->closed_ = true;
+      },
+      completions);
 }
 
 JsCompletions& JsCompletions::Of(Napi::Env env) { return *env.GetInstanceData<JsCompletions>(); }
@@ -25,9 +33,15 @@ void JsCompletions::Begin(Napi::Env env) {
 }
 
 void JsCompletions::Post(Delivery deliver) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) {
+    // What it holds belongs to a dead environment: leak it rather than
+    // destroy JS references off their thread.
+    new Delivery(std::move(deliver));
+    return;
+  }
   auto* delivery = new Delivery(std::move(deliver));
-  // Fails only while the environment shuts down; the delivery is then leaked
-  // rather than destroyed off the JS thread.
+  // Fails only while the environment shuts down; the delivery is then leaked.
   queue_.NonBlockingCall(delivery);
 }
 

@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <functional>
+#include <mutex>
 
 namespace tfsrp {
 
@@ -20,7 +21,8 @@ class JsCompletions {
   // JS thread, once per piece of work, before it can complete.
   void Begin(Napi::Env env);
   // Any thread, once per Begin: runs `deliver` on the JS thread. Dropped
-  // (destroyed without running) when the environment is being torn down.
+  // (destroyed without running, or leaked) once the environment is being
+  // torn down, for example when its worker thread exits.
   void Post(Delivery deliver);
 
  private:
@@ -29,6 +31,9 @@ class JsCompletions {
 
   Queue queue_;
   size_t pending_ = 0;  // JS thread only
+  // Set by the environment's cleanup hook: the queue is gone after that.
+  std::mutex mu_;
+  bool closed_ = false;
 };
 
 }  // namespace tfsrp
