@@ -8,7 +8,11 @@
       "TF_MAJOR_VERSION=2", "TF_MINOR_VERSION=21", "TF_PATCH_VERSION=0",
       "TF_VERSION_SUFFIX=\"\""
     ],
-    "multiarch": "<!(gcc -print-multiarch)"
+    "multiarch": "<!(gcc -print-multiarch)",
+    "guard_defines": [
+      "TFSRP_LIBTENSORFLOW_LIB_DIR=\"<(module_root_dir)/deps/libtensorflow/lib\"",
+      "TFSRP_TF_VERSION=\"2.21.0\""
+    ]
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
@@ -76,6 +80,7 @@
         "cpp/addon/saved_model_binding.cc",
         "cpp/savedmodel/remote_predict_target_rewrite.cc",
         "cpp/savedmodel/saved_model_session.cc",
+        "cpp/guard/foreign_tensorflow.cc",
         "cpp/direct/remote_predict_kernel_cache.cc",
         "cpp/direct/remote_predict_call.cc"
       ],
@@ -83,12 +88,19 @@
         "<(module_root_dir)", "<(tf_dir)/include",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
-      "defines": ["<@(tf_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["<@(tf_defines)", "<@(guard_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
       "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
       "libraries": [
         "<(tf_dir)/lib/libtensorflow_cc.so.2",
         "<(tf_dir)/lib/libtensorflow_framework.so.2"
       ]
+    },
+    {
+      "target_name": "tfsrp_tensorflow_guard",
+      "sources": ["cpp/guard/guard_module.cc", "cpp/guard/foreign_tensorflow.cc"],
+      "include_dirs": ["<(module_root_dir)", "<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["<@(guard_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["-ldl"]
     }
   ]
 }

@@ -31,6 +31,13 @@ const USAGE = `Usage:
 
 ${SERVE_USAGE}
 
+  ${PROGRAM} setup-tfjs-node [--project DIR] [--force] [--check] [--verbose]
+      Installs @tensorflow/tfjs-node@4.22.0 next to this package on this package's
+      libtensorflow (its deps/ linked to ours, its binding built from source, no
+      download of its own libtensorflow), so tf.node.loadSavedModel runs graphs that
+      hold TfServingRemotePredict. Idempotent; re-run it after npm ci.
+      (${PROGRAM} setup-tfjs-node --help for details.)
+
 Options:
   --target ADDRESS    host:port (or dns:///host:port, ipv4:..., unix:/path)
   --model NAME        model name
@@ -427,6 +434,8 @@ function callFromArgs(values: Record<string, string | boolean | string[] | undef
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'serve') return serveCommand(argv.slice(1), PROGRAM);
+  // setup-tfjs-node: lib/setup-tfjs-node.ts, loaded only for that subcommand.
+  if (argv[0] === 'setup-tfjs-node') return (await import('./setup-tfjs-node')).setupTfjsNodeCommand(argv.slice(1), PROGRAM);
   let values;
   try {
     ({ values } = parseArgs({

@@ -115,7 +115,13 @@ export const addonPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfse
 // TensorFlow's informational start-up lines are noise for a library's users.
 process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 
+export const guardPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfsrp_tensorflow_guard.node');
+
 function loadAddon(): NativeAddon {
+  // Before the addon: with another TensorFlow in the process, loading it would
+  // bind our libraries to the other one's symbols (or fail obscurely).
+  const foreign = (require(guardPath) as { foreignTensorflow(): string }).foreignTensorflow();
+  if (foreign !== '') throw new Error(`tfserving-remote-predict: ${foreign}`);
   try {
     return require(addonPath) as NativeAddon;
   } catch (cause) {

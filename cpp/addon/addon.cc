@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "cpp/addon/js_completions.h"
+#include "cpp/guard/foreign_tensorflow.h"
 #include "cpp/addon/predict_binding.h"
 #include "cpp/addon/saved_model_binding.h"
 #include "cpp/addon/tensorflow_runtime.h"
@@ -43,6 +44,8 @@ Napi::Value SetTargetTlsCredentialsJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const std::string foreign = ForeignTensorflowInProcess();
+  if (!foreign.empty()) throw Napi::Error::New(env, foreign);
   const std::string mismatch = TensorflowVersionMismatch();
   if (!mismatch.empty()) throw Napi::Error::New(env, mismatch);
   const std::string load_error = LoadOpLibrary();
