@@ -26,6 +26,16 @@ constexpr uint32_t kMapValueTag = (2 << 3) | 2;
 // few bytes of shape.
 constexpr int64_t kMaxTensorBytes = int64_t{1} << 33;
 
+// What a whole response may decode to. Typed fields with fewer values than
+// elements repeat the last value (Tensor::FromProto), so a few bytes can
+// declare gigabytes — for any output, requested or not, and for strings each
+// element gets its own copy of the string. Without that repetition a response
+// decodes to at most ~12 times its size (a 24-byte tstring per 2-byte empty
+// string_val), so allow kMaxExpansion times the response, at least
+// kMinDecodedBudget, at most kMaxTensorBytes.
+constexpr int64_t kMaxExpansion = 16;
+constexpr int64_t kMinDecodedBudget = int64_t{64} << 20;
+
 absl::Status Malformed(absl::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat("malformed PredictResponse: ", what));
@@ -33,8 +43,9 @@ absl::Status Malformed(absl::string_view what) {
 
 bool ReadLengthDelimited(CodedInputStream& in, absl::string_view whole,
                          absl::string_view* out) {
-  uint32_t length;
-  if (!in.ReadVarint32(&length)) return false;
+  // 64 bits: ReadVarint32 would keep only the low 32 bits of a longer length.
+  uint64_t length;
+  if (!in.ReadVarint64(&length)) return false;
   const int position = in.CurrentPosition();
   if (length > whole.size() - position) return false;
   *out = whole.substr(position, length);
@@ -62,8 +73,31 @@ absl::Status ParseMapEntry(absl::string_view entry, std::string* key,
   return absl::OkStatus();
 }
 
+// Bytes a checked TensorProto decodes to: the tensor's buffer, and for
+// strings also the copies of their contents.
+int64_t DecodedBytes(const tensorflow::TensorProto& proto, int64_t elements) {
+  if (proto.dtype() != tensorflow::DT_STRING) {
+    return elements * tensorflow::DataTypeSize(proto.dtype());
+  }
+  int64_t bytes = elements * static_cast<int64_t>(sizeof(tensorflow::tstring));
+  if (!proto.tensor_content().empty()) {
+    return bytes + static_cast<int64_t>(proto.tensor_content().size());
+  }
+  const int given = proto.string_val_size();
+  for (int i = 0; i < given && i < elements; ++i) {
+    bytes += static_cast<int64_t>(proto.string_val(i).size());
+  }
+  if (given > 0 && elements > given) {
+    // The last value fills the rest; elements <= kMaxTensorBytes / sizeof(tstring)
+    // and a string is under 2 GiB, so this cannot overflow.
+    bytes += (elements - given) * static_cast<int64_t>(proto.string_val(given - 1).size());
+  }
+  return bytes;
+}
+
 absl::Status CheckTensorProto(const std::string& alias,
-                              const tensorflow::TensorProto& proto) {
+                              const tensorflow::TensorProto& proto,
+                              int64_t* decoded_bytes) {
   const tensorflow::DataType dtype = proto.dtype();
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -93,6 +127,7 @@ absl::Status CheckTensorProto(const std::string& alias,
         " bytes of tensor_content, but shape ", shape.DebugString(), " of ",
         tensorflow::DataTypeString(dtype), " needs ", elements * element_size));
   }
+  *decoded_bytes = DecodedBytes(proto, elements);
   return absl::OkStatus();
 }
 
@@ -123,6 +158,10 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
     return Malformed("invalid tag");
   }
 
+  const int64_t budget = std::min(
+      kMaxTensorBytes,
+      std::max(kMinDecodedBudget, kMaxExpansion * static_cast<int64_t>(bytes.size())));
+  int64_t decoded_total = 0;
   PredictResponse response;
   response.outputs.reserve(entries.size());
   for (auto& [alias, value] : entries) {
@@ -131,8 +170,21 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
       return absl::InvalidArgumentError(
           absl::StrCat("output '", alias, "' is not a valid TensorProto"));
     }
-    absl::Status status = CheckTensorProto(alias, proto);
+    int64_t decoded_bytes = 0;
+    absl::Status status = CheckTensorProto(alias, proto, &decoded_bytes);
     if (!status.ok()) return status;
+    // decoded_total was at most budget (2^33) and decoded_bytes is under 2^60
+    // (see DecodedBytes): no overflow.
+    decoded_total += decoded_bytes;
+    if (decoded_total > budget) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output '", alias, "' (shape ",
+          tensorflow::TensorShape(proto.tensor_shape()).DebugString(), " of ",
+          tensorflow::DataTypeString(proto.dtype()), ") brings the outputs to ",
+          decoded_total, " decoded bytes; a ", bytes.size(),
+          "-byte PredictResponse may decode to at most ", budget,
+          " (values repeated to fill a shape count too)"));
+    }
     NamedTensor output{alias, tensorflow::Tensor()};
     if (!output.tensor.FromProto(proto)) {
       return absl::InvalidArgumentError(absl::StrCat(
