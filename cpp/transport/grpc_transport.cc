@@ -206,6 +206,9 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(max_send);
     args.SetMaxReceiveMessageSize(max_receive);
+    // gRPC's 8 KiB default lets one long error message (grpc-message) fail
+    // every call in flight on the connection.
+    args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, 1 << 20);
     auto entry = std::make_unique<tfsrp_channel>();
     entry->key = key;
     entry->channel =
