@@ -1,5 +1,7 @@
 #include "cpp/direct/remote_predict_kernel_cache.h"
 
+#include <iterator>
+#include <list>
 #include <mutex>
 #include <unordered_map>
 
@@ -14,6 +16,8 @@
 
 namespace tfsrp {
 namespace {
+
+constexpr size_t kMaxCachedKernels = 1024;
 
 absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> CreateKernel(
     const RemotePredictKernelKey& key) {
@@ -84,16 +88,26 @@ tensorflow::DeviceBase* DirectCpuDevice() {
 
 absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> GetRemotePredictKernel(
     const RemotePredictKernelKey& key) {
+  // Least recently used first; calls in flight keep evicted kernels alive.
+  using Entry = std::pair<std::string, std::shared_ptr<tensorflow::OpKernel>>;
   static auto* mu = new std::mutex;
-  static auto* kernels =
-      new std::unordered_map<std::string, std::shared_ptr<tensorflow::OpKernel>>;
-  const std::string fingerprint = key.Fingerprint();
+  static auto* order = new std::list<Entry>;
+  static auto* by_fingerprint = new std::unordered_map<std::string, std::list<Entry>::iterator>;
+  std::string fingerprint = key.Fingerprint();
   std::lock_guard<std::mutex> lock(*mu);
-  auto found = kernels->find(fingerprint);
-  if (found != kernels->end()) return found->second;
+  auto found = by_fingerprint->find(fingerprint);
+  if (found != by_fingerprint->end()) {
+    order->splice(order->end(), *order, found->second);
+    return found->second->second;
+  }
   auto kernel = CreateKernel(key);
   if (!kernel.ok()) return kernel.status();
-  kernels->emplace(fingerprint, *kernel);
+  if (order->size() >= kMaxCachedKernels) {
+    by_fingerprint->erase(order->front().first);
+    order->pop_front();
+  }
+  order->emplace_back(fingerprint, *kernel);
+  (*by_fingerprint)[std::move(fingerprint)] = std::prev(order->end());
   return *kernel;
 }
 

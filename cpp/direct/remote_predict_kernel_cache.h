@@ -32,8 +32,8 @@ struct RemotePredictKernelKey {
 // The CPU device every directly driven kernel runs on (one per process).
 tensorflow::DeviceBase* DirectCpuDevice();
 
-// Thread-safe. Kernels live as long as the process: calls in flight may
-// outlive any caller.
+// Thread-safe. Keeps the 1024 most recently used kernels (each holds a
+// reference to its shared channel); calls in flight hold their kernel.
 absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> GetRemotePredictKernel(
     const RemotePredictKernelKey& key);
 

@@ -1,0 +1,71 @@
+'use strict';
+// The benchmark's smoke run (scripts/bench.sh --smoke, about 20 s): builds the
+// C++ echo server and client, drives all five clients at a few tiny points,
+// runs a short leak check and writes the report, so `npm run bench` cannot rot.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const CLIENT_LABELS = [
+  '(a) run()',
+  '(b) grpc-js tensor_content',
+  '(c) grpc-js float_val',
+  '(d) C++ callback client',
+  '(e) SavedModel predict()',
+];
+
+describe('benchmark smoke run', function () {
+  this.timeout(300000);
+  let out;
+  let run;
+
+  before(function () {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'tfsrp-bench-smoke-test-'));
+    run = spawnSync('bash', [path.join(ROOT, 'scripts', 'bench.sh'), '--smoke', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 280000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  });
+
+  after(function () {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('exits 0', function () {
+    assert.equal(run.error, undefined, String(run.error));
+    assert.equal(run.status, 0, `bench.sh --smoke exited ${run.status}\n${run.stderr.slice(-6000)}`);
+  });
+
+  it('prints and saves a table with a measured row for every client', function () {
+    const saved = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
+    assert.ok(run.stdout.includes('| payload | c | client |'), 'the table is printed');
+    for (const text of [run.stdout, saved]) {
+      const rows = text.split('\n').filter((line) => line.startsWith('| 16 floats |'));
+      for (const label of CLIENT_LABELS) {
+        const mine = rows.filter((row) => row.includes(`| ${label} |`));
+        assert.ok(mine.length > 0, `no row for ${label}`);
+        for (const row of mine) {
+          const cells = row.split('|').map((c) => c.trim());
+          const requestsPerSecond = Number(cells[4].split(' ')[0].replace(/,/g, ''));
+          assert.ok(requestsPerSecond > 0, `${label} measured nothing: ${row}`);
+        }
+      }
+    }
+    assert.match(saved, /## Targets/);
+    assert.match(saved, /leak check: RSS growth/);
+  });
+
+  it('writes the chart and the raw results', function () {
+    const svg = fs.readFileSync(path.join(out, 'latest.svg'), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    for (const label of CLIENT_LABELS) assert.ok(svg.includes(label), `the legend names ${label}`);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    assert.equal(new Set(json.results.map((r) => r.client)).size, 5);
+    assert.ok(json.leak.calls > 0 && Number.isFinite(json.leak.growthMb));
+  });
+});
