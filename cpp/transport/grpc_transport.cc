@@ -3,6 +3,7 @@
 // of grpc_transport.h (see DESIGN.md §4).
 #include "grpc_transport.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpc/grpc.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
@@ -76,6 +77,9 @@ void DropLog(gpr_log_func_args*) {}
 void InitGrpcOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Debian's abseil checks every Mutex for lock-order cycles, a global lock
+    // graph updated on each lock inside gRPC; our call paths need none of it.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     grpc_init();  // never shut down, so channel churn can't restart gRPC
     // Failures reach callers as statuses; gRPC's own log lines (one per
     // failed TLS handshake, for example) only when GRPC_VERBOSITY asks.
