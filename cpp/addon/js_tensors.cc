@@ -27,7 +27,12 @@ tensorflow::TensorShape ShapeFromJs(Napi::Env env, const Napi::Value& value,
 
 }  // namespace
 
-Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
+void DeferredCopies::Run() const {
+  for (const Copy& copy : copies) std::memcpy(copy.destination, copy.source, copy.bytes);
+}
+
+Tensor TensorFromJs(const Napi::Object& object, const std::string& what,
+                    DeferredCopies* deferred, size_t defer_bytes) {
   Napi::Env env = object.Env();
   const auto dtype =
       static_cast<tensorflow::DataType>(object.Get("dtype").As<Napi::Number>().Int32Value());
@@ -59,9 +64,15 @@ Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
                        " bytes but its dtype and shape need " + std::to_string(buffer.size()));
   }
   if (!buffer.empty()) {
-    std::memcpy(const_cast<char*>(buffer.data()),
-                static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset(),
-                buffer.size());
+    char* destination = const_cast<char*>(buffer.data());
+    const char* source =
+        static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    if (deferred != nullptr && buffer.size() >= defer_bytes) {
+      deferred->copies.push_back({destination, source, buffer.size()});
+      deferred->keep_alive.push_back(Napi::Persistent(static_cast<Napi::Value>(array.ArrayBuffer())));
+    } else {
+      std::memcpy(destination, source, buffer.size());
+    }
   }
   return tensor;
 }

@@ -10,8 +10,26 @@
 
 namespace tfsrp {
 
+// Copies of large inputs left for another thread: `source` stays valid while
+// `keep_alive` (released on the JS thread) holds its ArrayBuffer.
+struct DeferredCopies {
+  struct Copy {
+    char* destination;
+    const char* source;
+    size_t bytes;
+  };
+  std::vector<Copy> copies;
+  std::vector<Napi::Reference<Napi::Value>> keep_alive;
+
+  // Any thread, once.
+  void Run() const;
+};
+
 // {dtype, shape, data}; throws a Napi TypeError naming `what` on bad input.
-tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what);
+// With `deferred`, numeric data of at least `defer_bytes` is not copied yet:
+// the copy is recorded there instead.
+tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what,
+                                DeferredCopies* deferred = nullptr, size_t defer_bytes = 0);
 
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 

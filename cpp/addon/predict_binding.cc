@@ -6,9 +6,19 @@
 #include "cpp/addon/js_tensors.h"
 #include "cpp/direct/remote_predict_call.h"
 #include "cpp/direct/remote_predict_kernel_cache.h"
+#include "tensorflow/core/platform/env.h"
+#include "tensorflow/core/platform/threadpool.h"
 
 namespace tfsrp {
 namespace {
+
+constexpr size_t kStartOffThreadBytes = 64 * 1024;
+
+tensorflow::thread::ThreadPool& StartPool() {
+  static auto* pool =
+      new tensorflow::thread::ThreadPool(tensorflow::Env::Default(), "tfsrp_start", 2);
+  return *pool;
+}
 
 // One call. Shared by the handle JS holds (for cancel) and by the in-flight
 // kernel until its result has been delivered on the JS thread.
@@ -16,6 +26,8 @@ struct PendingCall {
   Napi::FunctionReference on_done;
   std::unique_ptr<tensorflow::CancellationManager> cancellation;
   RemotePredictCallResult result;
+  // Input buffers still to be copied on another thread; released on delivery.
+  DeferredCopies deferred;
   bool finished = false;  // touched on the JS thread only
 };
 using CallRef = std::shared_ptr<PendingCall>;
@@ -36,6 +48,7 @@ void DeliverResult(Napi::Env env, PendingCall& call) {
   call.finished = true;
   Napi::Object result = ResultToJs(env, call.result);
   call.result = RemotePredictCallResult();
+  call.deferred = DeferredCopies();
   Napi::FunctionReference on_done = std::move(call.on_done);
   call.cancellation.reset();
   on_done.Call({result});
@@ -68,18 +81,21 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   Napi::Object request = info[0].As<Napi::Object>();
   Napi::Function on_done = info[1].As<Napi::Function>();
 
+  auto call = std::make_shared<PendingCall>();
   RemotePredictKernelKey key = KeyFromJs(request);
   RemotePredictCallInputs inputs;
   inputs.input_aliases = StringsFromJs(request, "inputTensorAliases");
   inputs.output_aliases = StringsFromJs(request, "outputTensorAliases");
   Napi::Array tensors = request.Get("inputTensors").As<Napi::Array>();
+  size_t input_bytes = 0;
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    inputs.input_tensors.push_back(TensorFromJs(
-        tensors.Get(i).As<Napi::Object>(), "inputTensors[" + std::to_string(i) + "]"));
+    inputs.input_tensors.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
+                                                "inputTensors[" + std::to_string(i) + "]",
+                                                &call->deferred, kStartOffThreadBytes));
     key.input_types.push_back(inputs.input_tensors.back().dtype());
+    input_bytes += inputs.input_tensors.back().TotalBytes();
   }
 
-  auto call = std::make_shared<PendingCall>();
   call->on_done = Napi::Persistent(on_done);
   if (request.Get("cancellable").As<Napi::Boolean>()) {
     call->cancellation = std::make_unique<tensorflow::CancellationManager>();
@@ -90,12 +106,24 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
     call->result = std::move(result);
     completions.Post([call](Napi::Env env) { DeliverResult(env, *call); });
   };
-  absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
-  if (!kernel.ok()) {
-    finish({kernel.status()});
+  auto start = [key = std::move(key), inputs = std::move(inputs), call,
+                finish = std::move(finish)]() mutable {
+    call->deferred.Run();
+    absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
+    if (!kernel.ok()) {
+      finish({kernel.status()});
+    } else {
+      StartRemotePredictCall(*std::move(kernel), std::move(inputs), call->cancellation.get(),
+                             std::move(finish));
+    }
+  };
+  // Copying a large input, encoding the request and handing it to gRPC (which
+  // may write it inline) would hold the event loop for milliseconds: do that
+  // elsewhere. The input's ArrayBuffer is held until the call settles.
+  if (input_bytes >= kStartOffThreadBytes) {
+    StartPool().Schedule(std::move(start));
   } else {
-    StartRemotePredictCall(*std::move(kernel), std::move(inputs), call->cancellation.get(),
-                           std::move(finish));
+    start();
   }
   return Napi::External<CallRef>::New(env, new CallRef(std::move(call)),
                                       [](Napi::Env, CallRef* held) { delete held; });
