@@ -51,7 +51,18 @@ void JsCompletions::Deliver(Napi::Env env, Napi::Function, JsCompletions* self,
   if (env == nullptr) return;  // the environment is being torn down
   if (--self->pending_ == 0) self->queue_.Unref(env);
   Napi::HandleScope scope(env);
-  (*owned)(env);
+  try {
+    (*owned)(env);
+  } catch (const Napi::Error& error) {
+    // Back into JS, as node-addon-api's wrapper would do. A worker being
+    // terminated no longer runs JS: its napi calls fail (the delivery throws)
+    // and so does throwing, which must not escape this C callback
+    // (std::terminate); there is no one left to tell.
+    try {
+      error.ThrowAsJavaScriptException();
+    } catch (const Napi::Error&) {
+    }
+  }
 }
 
 }  // namespace tfsrp
