@@ -796,7 +796,11 @@ describe('hostile responses', function () {
       console.log(`      ${text}`);
       assert.deepEqual(failures, [], `${failures.length} case(s) broke the contract`);
       assert.equal(done, TOTAL);
-      assert.ok(growth < 30, `RSS grew by ${growth} MiB between case ${WARMUP} and case ${TOTAL}`);
+      // Under ASan (npm run test:asan) freed memory sits in its quarantine (256 MiB), so RSS
+      // says nothing about leaks there; LeakSanitizer covers the C++ tests instead.
+      if (!process.env.TFSRP_ASAN_RUNTIMES) {
+        assert.ok(growth < 30, `RSS grew by ${growth} MiB between case ${WARMUP} and case ${TOTAL}`);
+      }
       // The process is alive and the client still works.
       const [y] = await run(options({}, entry('y', tensor({ content: f32bytes(1, 2, 3) }))));
       assert.deepEqual(Array.from(y.data), [1, 2, 3]);
