@@ -88,7 +88,7 @@
         "<(module_root_dir)", "<(tf_dir)/include",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
-      "defines": ["<@(tf_defines)", "<@(guard_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["<@(tf_defines)", "<@(guard_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
       "libraries": [
         "<(tf_dir)/lib/libtensorflow_cc.so.2",

@@ -134,7 +134,7 @@ describe('process life', function () {
   describe('worker_threads', function () {
     const COUNT = 4;
     const CALLS = 20;
-    const TERMINATE_ROUNDS = 3;
+    const TERMINATE_ROUNDS = 5;
 
     function checkWorkers(child) {
       assertCleanExit(child);
@@ -158,7 +158,7 @@ describe('process life', function () {
       return lag;
     }
 
-    it(`${COUNT} workers at once (${CALLS} run() calls + a SavedModel predict each), twice; 3 × 2 terminated with calls and runs in flight; the main thread keeps working`, async function () {
+    it(`${COUNT} workers at once (${CALLS} run() calls + a SavedModel predict each), twice; 5 × 2 terminated with calls and runs in flight; the main thread keeps working`, async function () {
       const child = await runScenario('workers', { address: server.address, count: COUNT, calls: CALLS, terminateRounds: TERMINATE_ROUNDS, mainLoadsFirst: true });
       const lag = checkWorkers(child);
       this.test.title += ` (exited ${lag} ms after the last callback)`;

@@ -195,7 +195,7 @@ function startWorker(data) {
 }
 
 const workers = {
-  async workers({ address, count = 4, calls = 20, mainLoadsFirst = true, terminateRounds = 3 }) {
+  async workers({ address, count = 4, calls = 20, mainLoadsFirst = true, terminateRounds = 5 }) {
     if (mainLoadsFirst) await api().run(halfPlusTwo(address, [1]));
     // Round 1: `count` workers at once, each with its own calls and a SavedModel predict.
     const round = async (base) => {
