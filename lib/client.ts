@@ -83,7 +83,7 @@ export class PredictionClient {
     this.defaults = Object.freeze(defaults);
   }
 
-  /** run() against this client's target; per-call options override the defaults. */
+  /** run() against this client's target; per-call options override the defaults. Inputs are copied before it returns. */
   run(options: ClientRunOptions): Promise<Tensor[]> {
     return run(this.merge(options));
   }

@@ -1,4 +1,4 @@
-// DESIGN.md section 5: JS dtype names, TensorFlow DataType numbers, typed arrays.
+// docs/ARCHITECTURE.md#tensors-in-javascript: JS dtype names, TensorFlow DataType numbers, typed arrays.
 export type DType =
   | 'float32' | 'float64' | 'int32' | 'int64' | 'uint64' | 'uint32' | 'int16' | 'uint16'
   | 'int8' | 'uint8' | 'bool' | 'float16' | 'bfloat16' | 'complex64' | 'complex128' | 'string';

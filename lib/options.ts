@@ -18,7 +18,7 @@ export interface RunOptions {
   /** Required. */
   modelName: string;
   inputTensorAliases: string[];
-  /** One tensor per alias, in the same order. */
+  /** One tensor per alias, in the same order; copied before the call returns. */
   inputTensors: TensorInput[];
   /** The outputs to return, in this order. */
   outputTensorAliases: string[];
@@ -30,7 +30,7 @@ export interface RunOptions {
   versionLabel?: string;
   /** Default `'serving_default'`. */
   signatureName?: string;
-  /** The RPC deadline in milliseconds. Default 3000. */
+  /** The RPC deadline in milliseconds, at most 2^31 - 1 (a RangeError beyond). Default 3000. */
   maxRpcDeadlineMillis?: number;
   /** Aborting cancels the RPC; the call then settles with code CANCELLED. */
   signal?: AbortSignal;
@@ -98,8 +98,14 @@ export function checkNonEmptyString(value: unknown, name: string, example: strin
   return value;
 }
 
+/**
+ * A non-empty address without NUL characters (the transport takes C strings:
+ * anything after a NUL would be dropped silently).
+ */
 export function checkTargetAddress(value: unknown, name = 'targetAddress'): string {
-  return checkNonEmptyString(value, name, "'localhost:8500'");
+  const address = checkNonEmptyString(value, name, "'localhost:8500'");
+  if (address.includes('\0')) throw new TypeError(`${name} must not contain a NUL character, got ${describe(address)}`);
+  return address;
 }
 
 export function checkModelName(value: unknown, name = 'modelName'): string {
@@ -138,15 +144,22 @@ export function checkSignatureName(value: unknown, name = 'signatureName'): stri
   return value;
 }
 
-export function checkDeadline(value: unknown, name = 'maxRpcDeadlineMillis'): number {
-  if (value === undefined) return RUN_OPTION_DEFAULTS.maxRpcDeadlineMillis;
-  if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a positive integer (milliseconds), got ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer (milliseconds), got ${describe(value)}`);
+/** The longest deadline a call takes, in milliseconds (2^31 - 1, about 24.8 days, as for setTimeout). */
+export const MAX_DEADLINE_MILLIS = 2 ** 31 - 1;
+
+/** A positive integer number of milliseconds, at most MAX_DEADLINE_MILLIS (a RangeError beyond). */
+export function checkMillis(value: unknown, name: string): number {
+  const expected = `a positive integer (milliseconds) no greater than ${MAX_DEADLINE_MILLIS} (about 24.8 days)`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be ${expected}, got ${describe(value)}`);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_DEADLINE_MILLIS) {
+    throw new RangeError(`${name} must be ${expected}, got ${describe(value)}`);
   }
   return value;
+}
+
+export function checkDeadline(value: unknown, name = 'maxRpcDeadlineMillis'): number {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.maxRpcDeadlineMillis;
+  return checkMillis(value, name);
 }
 
 /** An array of distinct non-empty strings. Returns a copy. */

@@ -25,6 +25,10 @@ const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
  *
  * Invalid options throw a TypeError / RangeError synchronously, from run()
  * itself, before anything is sent.
+ *
+ * The inputs are copied before run() returns: the caller may then mutate,
+ * transfer, detach, resize or drop their buffers (or end its worker thread)
+ * and the request still carries the values they had at the call.
  */
 export function run(options: RunOptions): Promise<Tensor[]> {
   const resolved = resolveRunOptions(options);
@@ -42,7 +46,8 @@ export function run(options: RunOptions): Promise<Tensor[]> {
  * (with a RemotePredictError) when the call cannot be made at all, e.g. for an
  * unusable target address.
  *
- * Invalid options throw a TypeError / RangeError synchronously.
+ * Invalid options throw a TypeError / RangeError synchronously. Inputs are
+ * copied before it returns, as for run().
  */
 export function runReturningStatus(options: RunOptions): Promise<RunStatusResult> {
   const resolved = resolveRunOptions(options);
@@ -104,37 +109,38 @@ function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promi
   const { signal } = resolved;
   if (signal?.aborted) return Promise.resolve(cancelledResult(failOpOnRpcError, resolved));
   requireDirectCalls();
-  return new Promise((resolve) => {
-    let handle: NativeCallHandle | undefined;
-    let done = false;
-    const onAbort = (): void => {
-      if (handle !== undefined && !done) native.cancel(handle);
-    };
-    handle = native.predict(
-      {
-        targetAddress: resolved.targetAddress,
-        modelName: resolved.modelName,
-        modelVersion: resolved.modelVersion,
-        versionLabel: resolved.versionLabel,
-        signatureName: resolved.signatureName,
-        maxRpcDeadlineMillis: resolved.maxRpcDeadlineMillis,
-        failOpOnRpcError,
-        inputTensorAliases: resolved.inputTensorAliases,
-        inputTensors: resolved.inputTensors,
-        outputTensorAliases: resolved.outputTensorAliases,
-        outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
-        ...resolved.channelOptions,
-        tlsCredentialsId: resolved.tlsCredentialsId,
-        cancellable: signal !== undefined,
-      },
-      (result) => {
-        done = true;
-        signal?.removeEventListener('abort', onAbort);
-        // Once aborted, the call settles as cancelled even if its answer raced the abort.
-        resolve(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
-      },
-    );
-    if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
-  });
+  let settle!: (result: NativePredictResult) => void;
+  const settled = new Promise<NativePredictResult>((resolve) => { settle = resolve; });
+  let done = false;
+  const onAbort = (): void => {
+    if (!done) native.cancel(handle);
+  };
+  // Outside the promise: anything the addon refuses throws from run() itself,
+  // and the inputs have been copied by the time it returns.
+  const handle: NativeCallHandle = native.predict(
+    {
+      targetAddress: resolved.targetAddress,
+      modelName: resolved.modelName,
+      modelVersion: resolved.modelVersion,
+      versionLabel: resolved.versionLabel,
+      signatureName: resolved.signatureName,
+      maxRpcDeadlineMillis: resolved.maxRpcDeadlineMillis,
+      failOpOnRpcError,
+      inputTensorAliases: resolved.inputTensorAliases,
+      inputTensors: resolved.inputTensors,
+      outputTensorAliases: resolved.outputTensorAliases,
+      outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
+      ...resolved.channelOptions,
+      tlsCredentialsId: resolved.tlsCredentialsId,
+      cancellable: signal !== undefined,
+    },
+    (result) => {
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      // Once aborted, the call settles as cancelled even if its answer raced the abort.
+      settle(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
+    },
+  );
+  if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
+  return settled;
 }
-

@@ -9,7 +9,7 @@ import { SavedModelError } from './errors';
 import {
   native, NativeRunHandle, NativeSavedModel, NativeSavedModelRunResult, NativeSignature, NativeTensorSpec,
 } from './native';
-import { checkKnownKeys, checkObject, checkSignal } from './options';
+import { checkKnownKeys, checkMillis, checkObject, checkSignal, checkTargetAddress } from './options';
 import { StatusCode } from './status-codes';
 import { describe, fromNativeOutput, Tensor, TensorInput, toNativeInput } from './tensor';
 
@@ -44,7 +44,7 @@ export interface PredictOptions {
   signature?: string;
   /** The outputs to compute; default all of the signature's. */
   outputs?: string[];
-  /** The run's deadline: it then fails with DEADLINE_EXCEEDED and its RPCs are cancelled. */
+  /** The run's deadline in milliseconds (at most 2^31 - 1): it then fails with DEADLINE_EXCEEDED and its RPCs are cancelled. */
   timeoutMillis?: number;
   /** Aborting cancels the run's RPCs; the call rejects with CANCELLED. */
   signal?: AbortSignal;
@@ -109,6 +109,8 @@ export class SavedModel {
    * Runs a signature. `inputs` must name exactly the signature's inputs, with
    * their dtypes and compatible shapes; invalid arguments throw a TypeError /
    * RangeError synchronously. A failed run rejects with a SavedModelError.
+   * The inputs are copied before predict() returns: the caller may then
+   * mutate, transfer, detach, resize or drop their buffers.
    */
   predict(inputs: Record<string, TensorInput>, options: PredictOptions = {}): Promise<Record<string, Tensor>> {
     const o = checkObject(options, 'options');
@@ -124,11 +126,7 @@ export class SavedModel {
     }
     const feeds = this.#checkInputs(inputs, signatureName, signature);
     const outputNames = this.#checkOutputs(o.outputs, signatureName, signature);
-    const timeoutMillis = o.timeoutMillis ?? 0;
-    if (o.timeoutMillis !== undefined && (typeof timeoutMillis !== 'number' || !Number.isSafeInteger(timeoutMillis) || timeoutMillis <= 0)) {
-      const E = typeof timeoutMillis === 'number' ? RangeError : TypeError;
-      throw new E(`options.timeoutMillis must be a positive integer (milliseconds), got ${describe(o.timeoutMillis)}`);
-    }
+    const timeoutMillis = o.timeoutMillis === undefined ? 0 : checkMillis(o.timeoutMillis, 'options.timeoutMillis');
     const signal = checkSignal(o.signal, 'options.signal');
 
     const model = this.#native;
@@ -136,33 +134,35 @@ export class SavedModel {
       return Promise.reject(new SavedModelError(StatusCode.FAILED_PRECONDITION, `the SavedModel ${this.exportDir} has been disposed`));
     }
     if (signal?.aborted) return Promise.reject(aborted(signal));
-    return new Promise((resolve, reject) => {
-      let handle: NativeRunHandle | undefined;
-      let done = false;
-      const onAbort = (): void => {
-        if (handle !== undefined && !done) native.cancelSavedModelRun(handle);
-      };
-      this.#inFlight += 1;
-      handle = native.runSavedModel(
-        model,
-        { inputs: feeds, outputs: outputNames.map((n) => signature.outputs[n].tensorName), timeoutMillis: timeoutMillis as number },
-        (result: NativeSavedModelRunResult) => {
-          done = true;
-          this.#inFlight -= 1;
-          signal?.removeEventListener('abort', onAbort);
-          if (signal?.aborted) return reject(aborted(signal));
-          if (result.code !== 0) {
-            const disposedNote = result.code === StatusCode.CANCELLED && this.disposed
-              ? ' (the SavedModel was disposed while the call was in flight)' : '';
-            return reject(new SavedModelError(result.code, result.message + disposedNote));
-          }
-          const out: Record<string, Tensor> = {};
-          outputNames.forEach((name, i) => { out[name] = fromNativeOutput(result.outputs![i]); });
-          resolve(out);
-        },
-      );
-      if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
-    });
+    let settle!: { resolve: (out: Record<string, Tensor>) => void; reject: (error: SavedModelError) => void };
+    const settled = new Promise<Record<string, Tensor>>((resolve, reject) => { settle = { resolve, reject }; });
+    let done = false;
+    const onAbort = (): void => {
+      if (!done) native.cancelSavedModelRun(handle);
+    };
+    // Outside the promise: anything the addon refuses throws from predict()
+    // itself, and the inputs have been copied by the time it returns.
+    const handle: NativeRunHandle = native.runSavedModel(
+      model,
+      { inputs: feeds, outputs: outputNames.map((n) => signature.outputs[n].tensorName), timeoutMillis },
+      (result: NativeSavedModelRunResult) => {
+        done = true;
+        this.#inFlight -= 1;
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) return settle.reject(aborted(signal));
+        if (result.code !== 0) {
+          const disposedNote = result.code === StatusCode.CANCELLED && this.disposed
+            ? ' (the SavedModel was disposed while the call was in flight)' : '';
+          return settle.reject(new SavedModelError(result.code, result.message + disposedNote));
+        }
+        const out: Record<string, Tensor> = {};
+        outputNames.forEach((name, i) => { out[name] = fromNativeOutput(result.outputs![i]); });
+        settle.resolve(out);
+      },
+    );
+    this.#inFlight += 1;
+    if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
+    return settled;
   }
 
   /**
@@ -242,10 +242,9 @@ function checkLoadOptions(options: unknown): { tags: string[]; overrides: [strin
   }
   const overrides = o.targetOverrides === undefined ? {} : checkObject(o.targetOverrides, 'options.targetOverrides');
   const pairs = Object.entries(overrides).map(([from, to]): [string, string] => {
-    if (typeof to !== 'string' || to === '') {
-      throw new TypeError(`options.targetOverrides['${from}'] must be a non-empty address such as '127.0.0.1:8500', got ${describe(to)}`);
-    }
-    return [from, to];
+    checkTargetAddress(from, 'options.targetOverrides key');
+    checkTargetAddress(to, `options.targetOverrides['${from}']`);
+    return [from, to as string];
   });
   return { tags, overrides: pairs };
 }
@@ -293,9 +292,7 @@ export function loadSavedModel(exportDir: string, options: LoadSavedModelOptions
  * dial `to` instead. `null` removes the override.
  */
 export function setTargetOverride(from: string, to: string | null): void {
-  if (typeof from !== 'string' || from === '') throw new TypeError(`from must be a non-empty address, got ${describe(from)}`);
-  if (to !== null && (typeof to !== 'string' || to === '')) {
-    throw new TypeError(`to must be a non-empty address or null, got ${describe(to)}`);
-  }
+  checkTargetAddress(from, 'from');
+  if (to !== null) checkTargetAddress(to, 'to (or null)');
   native.setTargetOverride(from, to ?? '');
 }

@@ -1,6 +1,6 @@
 // `tfserving-remote-predict setup-tfjs-node`: installs @tensorflow/tfjs-node next
-// to this package on the libtensorflow this package provisions (DESIGN.md
-// section 7), so that one process holds one TensorFlow with both the op and
+// to this package on the libtensorflow this package provisions
+// (docs/ARCHITECTURE.md#tfjs-node), so that one process holds one TensorFlow with both the op and
 // tfjs-node's kernels in it:
 //
 //   1. install   npm install --no-save --ignore-scripts @tensorflow/tfjs-node@4.22.0

@@ -1,4 +1,4 @@
-// Tensors in JS (DESIGN.md section 5): validation of inputs, conversion to and
+// Tensors in JS (docs/ARCHITECTURE.md#tensors-in-javascript): validation of inputs, conversion to and
 // from the addon's tensors, structural recognition of @tensorflow/tfjs tensors
 // (no dependency on tfjs) and a helper that turns outputs into tfjs tensors.
 import { DTYPES, DType, dtypeFromTfType, isDType } from './dtypes';
@@ -67,6 +67,9 @@ const TFJS_DTYPES: Readonly<Record<string, DType>> = {
   string: 'string',
   complex64: 'complex64',
 };
+
+/** TensorShape::MaxDimensions() */
+export const MAX_RANK = 254;
 
 const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
 const utf8 = new TextEncoder();
@@ -199,6 +202,9 @@ export function toNativeInput(value: unknown, name: string): NativeInputTensor {
   const { dtype } = plain;
   if (!isDType(dtype)) throw new TypeError(`${name}.dtype must be one of ${DTYPE_LIST}, got ${describe(dtype)}`);
   const shape = checkShape(plain.shape, `${name}.shape`);
+  if (shape.length > MAX_RANK) {
+    throw new TypeError(`${name}.shape has ${shape.length} dimensions; a TensorFlow tensor has at most ${MAX_RANK}`);
+  }
   const data = dtype === 'string'
     ? checkStringData(plain.data, shape, name)
     : checkNumericData(plain.data, dtype, shape, name);

@@ -1,7 +1,10 @@
 // TLS for remote predict channels. Credentials live in the op library's
 // process-wide registry (op attributes cannot carry secrets); calls refer to
 // them by id, graphs by the address they dial.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+
 import { native } from './native';
+import { checkTargetAddress } from './options';
 import { describe } from './tensor';
 
 export interface TlsCredentials {
@@ -26,6 +29,36 @@ function pem(value: unknown, name: string): string {
   return text;
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Parses PEM certificates (one or more) now, so that unusable material is a
+ * TypeError naming the option instead of a failed handshake on every call.
+ */
+function checkCertificates(text: string, name: string): void {
+  if (text === '') return;
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    throw new TypeError(`${name} holds no PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)`);
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);  // eslint-disable-line no-new
+    } catch (cause) {
+      throw new TypeError(`${name}: certificate ${i + 1} of ${blocks.length} cannot be parsed: ${(cause as Error).message}`, { cause });
+    }
+  });
+}
+
+function checkPrivateKey(text: string, name: string): void {
+  if (text === '') return;
+  try {
+    createPrivateKey(text);
+  } catch (cause) {
+    throw new TypeError(`${name} is not a usable PEM private key: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /**
  * Validates credentials and registers them (once per object); returns their
  * id, or 0 for undefined (plaintext). `{}` means TLS with the system's roots.
@@ -46,6 +79,9 @@ export function tlsCredentialsId(value: unknown, name = 'credentials'): number {
   const roots = pem(o.rootCertificates, `${name}.rootCertificates`);
   const key = pem(o.privateKey, `${name}.privateKey`);
   const chain = pem(o.certificateChain, `${name}.certificateChain`);
+  checkCertificates(roots, `${name}.rootCertificates`);
+  checkPrivateKey(key, `${name}.privateKey`);
+  checkCertificates(chain, `${name}.certificateChain`);
   if ((key === '') !== (chain === '')) {
     throw new TypeError(`${name}.privateKey and ${name}.certificateChain go together (mutual TLS): give both or neither`);
   }
@@ -61,8 +97,6 @@ export function tlsCredentialsId(value: unknown, name = 'credentials'): number {
  * This is how SavedModels get TLS, since their op attributes hold no secrets.
  */
 export function setTargetCredentials(targetAddress: string, credentials: TlsCredentials | null): void {
-  if (typeof targetAddress !== 'string' || targetAddress === '') {
-    throw new TypeError(`targetAddress must be a non-empty address such as 'localhost:8500', got ${describe(targetAddress)}`);
-  }
+  checkTargetAddress(targetAddress);
   native.setTargetTlsCredentials(targetAddress, credentials === null ? 0 : tlsCredentialsId(credentials));
 }

@@ -38,7 +38,7 @@ DEAD_TARGET = '127.0.0.1:1'
 DEAD_TARGET_DEADLINE_MS = 3000
 UNREGISTERED_OP = 'NotARegisteredOp'
 
-# JS dtype name (DESIGN.md §5) -> TF dtype name.
+# JS dtype name (docs/ARCHITECTURE.md#tensors-in-javascript) -> TF dtype name.
 ALL_DTYPES = {
     'float32': 'float32', 'float64': 'float64', 'int32': 'int32', 'int64': 'int64',
     'uint64': 'uint64', 'uint32': 'uint32', 'int16': 'int16', 'uint16': 'uint16',

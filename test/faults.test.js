@@ -12,6 +12,7 @@ const { performance } = require('node:perf_hooks');
 const api = require('..');
 const { startReferenceServer } = require('./support/reference_server');
 const { startHostileServer } = require('./support/hostile_server');
+const slowModel = require('./support/slow_model');
 
 const { run, runReturningStatus, PredictionClient, RemotePredictError, StatusCode } = api;
 
@@ -71,16 +72,7 @@ function startKillableServer(port = 0) {
   });
 }
 
-const slowCall = (delayMs, x = f32(7, -7)) => ({
-  modelName: 'slow',
-  inputTensorAliases: ['delay_ms', 'x'],
-  inputTensors: [
-    { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(delayMs)]) },
-    { dtype: 'float32', shape: [x.length], data: x },
-  ],
-  outputTensorAliases: ['y'],
-  outputTypes: ['float32'],
-});
+const slowCall = (delayMs, x = f32(7, -7)) => slowModel.slowCall(delayMs, x);
 
 /** Settles a promise into { ok, value | error, ms } with ms measured from `t0()` at settlement. */
 function settleTimed(promise, t0) {

@@ -169,10 +169,10 @@ describe('validation', function () {
     it('maxRpcDeadlineMillis not a positive integer → RangeError (TypeError when not a number)', function () {
       for (const bad of [0, -1, 1.5, NaN, Infinity]) {
         assertInvalid(options({ maxRpcDeadlineMillis: bad }), RangeError,
-          `maxRpcDeadlineMillis must be a positive integer (milliseconds), got ${bad}`);
+          `maxRpcDeadlineMillis must be a positive integer (milliseconds) no greater than 2147483647 (about 24.8 days), got ${bad}`);
       }
       assertInvalid(options({ maxRpcDeadlineMillis: '200' }), TypeError,
-        'maxRpcDeadlineMillis must be a positive integer (milliseconds), got "200"');
+        'maxRpcDeadlineMillis must be a positive integer (milliseconds) no greater than 2147483647 (about 24.8 days), got "200"');
     });
 
     it('modelVersion must be an integer ≥ -1 and excludes versionLabel', function () {

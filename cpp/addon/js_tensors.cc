@@ -27,12 +27,7 @@ tensorflow::TensorShape ShapeFromJs(Napi::Env env, const Napi::Value& value,
 
 }  // namespace
 
-void DeferredCopies::Run() const {
-  for (const Copy& copy : copies) std::memcpy(copy.destination, copy.source, copy.bytes);
-}
-
-Tensor TensorFromJs(const Napi::Object& object, const std::string& what,
-                    DeferredCopies* deferred, size_t defer_bytes) {
+Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
   Napi::Env env = object.Env();
   const auto dtype =
       static_cast<tensorflow::DataType>(object.Get("dtype").As<Napi::Number>().Int32Value());
@@ -57,23 +52,21 @@ Tensor TensorFromJs(const Napi::Object& object, const std::string& what,
     return tensor;
   }
   if (!data.IsTypedArray()) ThrowType(env, what + ".data must be a typed array");
-  Napi::TypedArray array = data.As<Napi::TypedArray>();
+  // The view's own data pointer: unlike its buffer's, it is available for a
+  // SharedArrayBuffer too, and it already includes the byte offset.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* source = nullptr;
+  if (napi_get_typedarray_info(env, data, &type, &length, &source, nullptr, nullptr) != napi_ok) {
+    ThrowType(env, what + ".data cannot be read (a detached or out-of-bounds view?)");
+  }
+  const size_t bytes = data.As<Napi::TypedArray>().ByteLength();
   const absl::string_view buffer = tensor.tensor_data();
-  if (array.ByteLength() != buffer.size()) {
-    ThrowType(env, what + ".data has " + std::to_string(array.ByteLength()) +
+  if (bytes != buffer.size()) {
+    ThrowType(env, what + ".data has " + std::to_string(bytes) +
                        " bytes but its dtype and shape need " + std::to_string(buffer.size()));
   }
-  if (!buffer.empty()) {
-    char* destination = const_cast<char*>(buffer.data());
-    const char* source =
-        static_cast<const char*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    if (deferred != nullptr && buffer.size() >= defer_bytes) {
-      deferred->copies.push_back({destination, source, buffer.size()});
-      deferred->keep_alive.push_back(Napi::Persistent(static_cast<Napi::Value>(array.ArrayBuffer())));
-    } else {
-      std::memcpy(destination, source, buffer.size());
-    }
-  }
+  if (!buffer.empty()) std::memcpy(const_cast<char*>(buffer.data()), source, buffer.size());
   return tensor;
 }
 

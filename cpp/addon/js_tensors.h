@@ -1,6 +1,7 @@
 // JS tensors <-> tensorflow::Tensor. Inputs are copied into TensorFlow
-// buffers; numeric outputs are handed to JS without a copy (an external
-// ArrayBuffer holding a reference to the tensor's buffer).
+// buffers before the call returns to JS (nothing keeps a reference to the
+// caller's memory); numeric outputs are handed to JS without a copy (an
+// external ArrayBuffer holding a reference to the tensor's buffer).
 #ifndef TFSRP_ADDON_JS_TENSORS_H_
 #define TFSRP_ADDON_JS_TENSORS_H_
 
@@ -10,26 +11,9 @@
 
 namespace tfsrp {
 
-// Copies of large inputs left for another thread: `source` stays valid while
-// `keep_alive` (released on the JS thread) holds its ArrayBuffer.
-struct DeferredCopies {
-  struct Copy {
-    char* destination;
-    const char* source;
-    size_t bytes;
-  };
-  std::vector<Copy> copies;
-  std::vector<Napi::Reference<Napi::Value>> keep_alive;
-
-  // Any thread, once.
-  void Run() const;
-};
-
-// {dtype, shape, data}; throws a Napi TypeError naming `what` on bad input.
-// With `deferred`, numeric data of at least `defer_bytes` is not copied yet:
-// the copy is recorded there instead.
-tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what,
-                                DeferredCopies* deferred = nullptr, size_t defer_bytes = 0);
+// {dtype, shape, data}, copied; throws a Napi TypeError naming `what` on bad
+// input. `data` may be backed by a SharedArrayBuffer (copied like any other).
+tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what);
 
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 

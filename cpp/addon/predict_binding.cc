@@ -26,8 +26,6 @@ struct PendingCall {
   Napi::FunctionReference on_done;
   std::unique_ptr<tensorflow::CancellationManager> cancellation;
   RemotePredictCallResult result;
-  // Input buffers still to be copied on another thread; released on delivery.
-  DeferredCopies deferred;
   bool finished = false;  // touched on the JS thread only
 };
 using CallRef = std::shared_ptr<PendingCall>;
@@ -48,7 +46,6 @@ void DeliverResult(Napi::Env env, PendingCall& call) {
   call.finished = true;
   Napi::Object result = ResultToJs(env, call.result);
   call.result = RemotePredictCallResult();
-  call.deferred = DeferredCopies();
   Napi::FunctionReference on_done = std::move(call.on_done);
   call.cancellation.reset();
   on_done.Call({result});
@@ -90,8 +87,7 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   size_t input_bytes = 0;
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
     inputs.input_tensors.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
-                                                "inputTensors[" + std::to_string(i) + "]",
-                                                &call->deferred, kStartOffThreadBytes));
+                                                "inputTensors[" + std::to_string(i) + "]"));
     key.input_types.push_back(inputs.input_tensors.back().dtype());
     input_bytes += inputs.input_tensors.back().TotalBytes();
   }
@@ -108,7 +104,6 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
   };
   auto start = [key = std::move(key), inputs = std::move(inputs), call,
                 finish = std::move(finish)]() mutable {
-    call->deferred.Run();
     absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
     if (!kernel.ok()) {
       finish({kernel.status()});
@@ -117,9 +112,9 @@ Napi::Value Predict(const Napi::CallbackInfo& info) {
                              std::move(finish));
     }
   };
-  // Copying a large input, encoding the request and handing it to gRPC (which
-  // may write it inline) would hold the event loop for milliseconds: do that
-  // elsewhere. The input's ArrayBuffer is held until the call settles.
+  // The inputs are copies by now. Encoding a large request and handing it to
+  // gRPC (which may write it inline) would hold the event loop for
+  // milliseconds: do that elsewhere.
   if (input_bytes >= kStartOffThreadBytes) {
     StartPool().Schedule(std::move(start));
   } else {

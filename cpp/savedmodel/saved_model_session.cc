@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "cpp/savedmodel/remote_predict_target_rewrite.h"
 #include "tensorflow/cc/saved_model/loader.h"
@@ -94,6 +95,22 @@ absl::Status ExplainTags(absl::Status status, const SavedModelLoadOptions& optio
       absl::StrJoin(tag_sets, ", ")));
 }
 
+// The session reports its own timeout as "Timed out waiting for notification"
+// and a cancelled step as "CANCELLED": say which limit or request ended it.
+absl::Status ExplainRunFailure(absl::Status status, const SavedModelRunRequest& request) {
+  const bool cancelled =
+      request.cancellation != nullptr && request.cancellation->IsCancelled();
+  if (status.code() == absl::StatusCode::kCancelled && cancelled) {
+    return absl::CancelledError("the run was cancelled while in flight");
+  }
+  if (status.code() == absl::StatusCode::kDeadlineExceeded && request.timeout_millis > 0 &&
+      absl::StrContains(status.message(), "Timed out waiting for notification")) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the run's deadline of ", request.timeout_millis, " ms was exceeded"));
+  }
+  return status;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<SavedModelSession>> SavedModelSession::Load(
@@ -145,7 +162,7 @@ absl::StatusOr<std::vector<tensorflow::Tensor>> SavedModelSession::Run(
   absl::Status status = session_->Run(run_options, request.feeds, request.fetches, {},
                                       &outputs, nullptr);
   if (exchange_call_cancellation_ != nullptr) exchange_call_cancellation_(previous);
-  if (!status.ok()) return status;
+  if (!status.ok()) return ExplainRunFailure(std::move(status), request);
   return outputs;
 }
 

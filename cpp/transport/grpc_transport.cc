@@ -1,6 +1,6 @@
 // Isolated gRPC transport: only Debian's gRPC headers are visible here, and
 // the whole gRPC/OpenSSL stack is linked statically and hidden behind the C ABI
-// of grpc_transport.h (see DESIGN.md §4).
+// of grpc_transport.h (see docs/ARCHITECTURE.md#linking).
 #include "grpc_transport.h"
 
 #include <absl/synchronization/mutex.h>
@@ -9,6 +9,9 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <sys/un.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -123,6 +126,20 @@ std::optional<std::string> CanonicalTarget(std::string_view target) {
   return "dns:///" + std::string(target);
 }
 
+// gRPC turns a unix: path that does not fit a sockaddr_un into a channel
+// that fails every call with an unrelated message.
+std::string UnixPathProblem(std::string_view target) {
+  constexpr std::string_view kScheme = "unix:";
+  if (target.substr(0, kScheme.size()) != kScheme) return "";
+  std::string_view path = target.substr(kScheme.size());
+  if (path.substr(0, 3) == "///") path.remove_prefix(2);
+  constexpr size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (path.size() <= kMaxPath) return "";
+  return "target_address '" + std::string(target) + "': the unix socket path is " +
+         std::to_string(path.size()) + " bytes long; the limit is " +
+         std::to_string(kMaxPath) + " bytes (sockaddr_un)";
+}
+
 void AppendField(std::string& key, const char* value) {
   std::string_view v = value != nullptr ? value : "";
   key += std::to_string(v.size());
@@ -188,6 +205,8 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
     return nullptr;
   };
   std::string_view requested = target != nullptr ? target : "";
+  std::string unix_problem = UnixPathProblem(requested);
+  if (!unix_problem.empty()) return fail(unix_problem);
   std::optional<std::string> canonical = CanonicalTarget(requested);
   if (!canonical)
     return fail("target_address '" + std::string(requested) +
@@ -253,9 +272,13 @@ tfsrp_call* tfsrp_call_start(tfsrp_channel* channel, const char* method,
   call->request = grpc::ByteBuffer(&slice, 1);
   call->done = done;
   call->user_data = user_data;
+  // Longer deadlines would overflow the clock's nanoseconds; a century is
+  // as good as none.
+  constexpr int64_t kMaxDeadlineMillis = int64_t{100} * 366 * 24 * 3600 * 1000;
   if (deadline_millis > 0)
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::milliseconds(deadline_millis));
+    call->context.set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(std::min(deadline_millis, kMaxDeadlineMillis)));
   channel->stub->UnaryCall(
       &call->context, method, grpc::StubOptions(), &call->request,
       &call->response,

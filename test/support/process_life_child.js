@@ -14,6 +14,8 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { Worker, isMainThread, parentPort, workerData } = require('node:worker_threads');
 
+const { slowCall } = require('./slow_model');
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSED = path.join(ROOT, 'test', 'fixtures', 'composed');
 const PLACEHOLDER = 'remote-predict-target:8500';
@@ -37,19 +39,7 @@ function halfPlusTwo(address, values) {
 }
 
 function slow(address, delayMs, value, extra = {}) {
-  return {
-    targetAddress: address,
-    modelName: 'slow',
-    inputTensorAliases: ['delay_ms', 'x'],
-    inputTensors: [
-      { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(delayMs)]) },
-      { dtype: 'float32', shape: [1], data: f32(value) },
-    ],
-    outputTensorAliases: ['y'],
-    outputTypes: ['float32'],
-    maxRpcDeadlineMillis: 120000,
-    ...extra,
-  };
+  return slowCall(delayMs, f32(value), { targetAddress: address, maxRpcDeadlineMillis: 120000, ...extra });
 }
 
 const x = (...values) => ({ x: { dtype: 'float32', shape: [values.length], data: f32(...values) } });
