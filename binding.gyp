@@ -1,4 +1,4 @@
-# node-gyp build of the same three products as CMakeLists.txt (cmake-js is
+# node-gyp build of the same products as CMakeLists.txt (cmake-js is
 # the default; see README). Run scripts/provision-*.sh first.
 {
   "variables": {
@@ -9,6 +9,10 @@
       "TF_VERSION_SUFFIX=\"\""
     ],
     "multiarch": "<!(gcc -print-multiarch)",
+    "napi_defines": [
+      "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS",
+      "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+    ],
     "guard_defines": [
       "TFSRP_LIBTENSORFLOW_LIB_DIR=\"<(module_root_dir)/deps/libtensorflow/lib\"",
       "TFSRP_TF_VERSION=\"2.21.0\""
@@ -76,10 +80,8 @@
         "cpp/addon/tensorflow_runtime.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
+        "cpp/addon/op_library.cc",
         "cpp/addon/predict_binding.cc",
-        "cpp/addon/saved_model_binding.cc",
-        "cpp/savedmodel/remote_predict_target_rewrite.cc",
-        "cpp/savedmodel/saved_model_session.cc",
         "cpp/guard/foreign_tensorflow.cc",
         "cpp/direct/remote_predict_kernel_cache.cc",
         "cpp/direct/remote_predict_call.cc"
@@ -88,11 +90,32 @@
         "<(module_root_dir)", "<(tf_dir)/include",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
-      "defines": ["<@(tf_defines)", "<@(guard_defines)", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
+      "defines": ["<@(tf_defines)", "<@(guard_defines)", "<@(napi_defines)"],
       "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
+      "libraries": ["<(tf_dir)/lib/libtensorflow_framework.so.2", "-ldl"]
+    },
+    {
+      "target_name": "tfsrp_saved_model",
+      "dependencies": ["tfserving_remote_predict"],
+      "sources": [
+        "cpp/addon/saved_model_addon.cc",
+        "cpp/addon/saved_model_binding.cc",
+        "cpp/addon/js_completions.cc",
+        "cpp/addon/js_tensors.cc",
+        "cpp/addon/op_library.cc",
+        "cpp/savedmodel/remote_predict_target_rewrite.cc",
+        "cpp/savedmodel/saved_model_session.cc"
+      ],
+      "include_dirs": [
+        "<(module_root_dir)", "<(tf_dir)/include",
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": ["<@(tf_defines)", "<@(napi_defines)"],
+      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags", "-Wl,--no-as-needed"],
       "libraries": [
         "<(tf_dir)/lib/libtensorflow_cc.so.2",
-        "<(tf_dir)/lib/libtensorflow_framework.so.2"
+        "<(tf_dir)/lib/libtensorflow_framework.so.2",
+        "-ldl"
       ]
     },
     {

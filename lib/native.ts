@@ -78,7 +78,8 @@ export type NativeRunHandle = object;
 /** Opaque handle of a call in flight. */
 export type NativeCallHandle = object;
 
-export interface NativeAddon {
+/** tfserving_remote_predict.node: direct calls and process-wide settings (libtensorflow_framework only). */
+export interface NativeDirectAddon {
   tensorflowVersion: string;
   builtAgainstTensorflowVersion: string;
   opLibraryPath: string;
@@ -88,6 +89,16 @@ export interface NativeAddon {
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
   setTensorEncoding(name: 'tensor_content' | 'typed_fields'): void;
+  /** Registers PEM credentials ('' for absent) in the op library; returns their id. */
+  registerTlsCredentials(rootCertificates: string, privateKey: string, certificateChain: string): number;
+  /** Process-wide credentials for a target; 0 removes them. */
+  setTargetTlsCredentials(target: string, id: number): void;
+  /** Process-wide target override in the op library; '' removes it. */
+  setTargetOverride(from: string, to: string): void;
+}
+
+/** tfsrp_saved_model.node: SavedModels in a session (maps libtensorflow_cc). */
+export interface NativeSavedModelAddon {
   loadSavedModel(
     request: { exportDir: string; tags: string[]; targetOverrides: [string, string][] },
     onDone: (result: NativeSavedModelLoadResult) => void,
@@ -100,37 +111,80 @@ export interface NativeAddon {
   cancelSavedModelRun(handle: NativeRunHandle): void;
   /** Cancels the runs in flight and frees the session once they end. */
   disposeSavedModel(model: NativeSavedModel): void;
-  /** Registers PEM credentials ('' for absent) in the op library; returns their id. */
-  registerTlsCredentials(rootCertificates: string, privateKey: string, certificateChain: string): number;
-  /** Process-wide credentials for a target; 0 removes them. */
-  setTargetTlsCredentials(target: string, id: number): void;
   /** SavedModel sessions alive in the process (for leak tests). */
   liveSavedModelSessions(): number;
-  /** Process-wide target override in the op library; '' removes it. */
-  setTargetOverride(from: string, to: string): void;
 }
 
-export const addonPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfserving_remote_predict.node');
+/** Both modules; the SavedModel functions load theirs on first use. */
+export type NativeAddon = NativeDirectAddon & NativeSavedModelAddon;
 
-// TensorFlow's informational start-up lines are noise for a library's users.
-process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+const BUILD_DIR = path.resolve(__dirname, '..', 'build', 'Release');
+export const addonPath = path.join(BUILD_DIR, 'tfserving_remote_predict.node');
+export const savedModelAddonPath = path.join(BUILD_DIR, 'tfsrp_saved_model.node');
+export const guardPath = path.join(BUILD_DIR, 'tfsrp_tensorflow_guard.node');
 
-export const guardPath = path.resolve(__dirname, '..', 'build', 'Release', 'tfsrp_tensorflow_guard.node');
-
-function loadAddon(): NativeAddon {
-  // Before the addon: with another TensorFlow in the process, loading it would
-  // bind our libraries to the other one's symbols (or fail obscurely).
-  const foreign = (require(guardPath) as { foreignTensorflow(): string }).foreignTensorflow();
-  if (foreign !== '') throw new Error(`tfserving-remote-predict: ${foreign}`);
+/** require() of one of our native modules; a missing or unloadable file says what to run. */
+function requireNative<T>(file: string): T {
   try {
-    return require(addonPath) as NativeAddon;
+    return require(file) as T;
   } catch (cause) {
-    const error = new Error(
-      `tfserving-remote-predict: cannot load its native addon ${addonPath}: ${(cause as Error).message}`,
-    );
+    const message = (cause as Error).message;
+    const unbuilt = (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ||
+      /cannot open shared object file|undefined symbol/.test(message);
+    const error = new Error(unbuilt
+      ? `tfserving-remote-predict: its native build is missing or broken (${file}: ${(cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'no such file' : message}). ` +
+        'Run `npm rebuild tfserving-remote-predict` in your project (or `npm run build` in a checkout of this package); ' +
+        'the README lists what the build needs'
+      : `tfserving-remote-predict: cannot load its native addon ${file}: ${message}`);
     (error as Error & { cause: unknown }).cause = cause;
     throw error;
   }
+}
+
+/**
+ * TensorFlow settles its log level when its libraries load. Unless the user
+ * chose one (TF_CPP_MIN_LOG_LEVEL), load them quietly (warnings and info
+ * off), without leaving a trace in process.env.
+ */
+function loadQuietly<T>(load: () => T): T {
+  if (process.env.TF_CPP_MIN_LOG_LEVEL !== undefined) return load();
+  process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+  try {
+    return load();
+  } finally {
+    delete process.env.TF_CPP_MIN_LOG_LEVEL;
+  }
+}
+
+function checkNoForeignTensorflow(): void {
+  // Before our TensorFlow libraries load: with another TensorFlow in the
+  // process, loading them would bind to the other one's symbols (or fail obscurely).
+  const foreign = requireNative<{ foreignTensorflow(): string }>(guardPath).foreignTensorflow();
+  if (foreign !== '') throw new Error(`tfserving-remote-predict: ${foreign}`);
+}
+
+let savedModelAddon: NativeSavedModelAddon | undefined;
+
+/** The SavedModel module (it maps libtensorflow_cc), loaded on first use. */
+function loadSavedModelAddon(): NativeSavedModelAddon {
+  if (savedModelAddon === undefined) {
+    checkNoForeignTensorflow();
+    savedModelAddon = loadQuietly(() => requireNative<NativeSavedModelAddon>(savedModelAddonPath));
+  }
+  return savedModelAddon;
+}
+
+function loadAddon(): NativeAddon {
+  checkNoForeignTensorflow();
+  const direct = loadQuietly(() => requireNative<NativeDirectAddon>(addonPath));
+  const lazy: NativeSavedModelAddon = {
+    loadSavedModel: (request, onDone) => loadSavedModelAddon().loadSavedModel(request, onDone),
+    runSavedModel: (model, request, onDone) => loadSavedModelAddon().runSavedModel(model, request, onDone),
+    cancelSavedModelRun: (handle) => loadSavedModelAddon().cancelSavedModelRun(handle),
+    disposeSavedModel: (model) => loadSavedModelAddon().disposeSavedModel(model),
+    liveSavedModelSessions: () => (savedModelAddon === undefined ? 0 : savedModelAddon.liveSavedModelSessions()),
+  };
+  return Object.assign(direct, lazy);
 }
 
 export const native: NativeAddon = loadAddon();

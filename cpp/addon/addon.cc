@@ -1,11 +1,12 @@
 // The addon's entry point. Loading it checks that the libtensorflow in the
-// process is the one it was built against, then registers the op.
+// process is the one it was built against, then registers the op. It links
+// only libtensorflow_framework; SavedModels live in tfsrp_saved_model.node.
 #include <napi.h>
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/guard/foreign_tensorflow.h"
+#include "cpp/addon/op_library.h"
 #include "cpp/addon/predict_binding.h"
-#include "cpp/addon/saved_model_binding.h"
 #include "cpp/addon/tensorflow_runtime.h"
 
 namespace tfsrp {
@@ -43,6 +44,15 @@ Napi::Value SetTargetTlsCredentialsJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetTargetOverrideJs(const Napi::CallbackInfo& info) {
+  const std::string from = info[0].As<Napi::String>().Utf8Value();
+  const std::string to = info[1].As<Napi::String>().Utf8Value();
+  if (!SetTargetOverride(from, to)) {
+    throw Napi::TypeError::New(info.Env(), "the op library refused the target override");
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::string foreign = ForeignTensorflowInProcess();
   if (!foreign.empty()) throw Napi::Error::New(env, foreign);
@@ -58,9 +68,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setTensorEncoding", Napi::Function::New(env, SetTensorEncodingJs));
   exports.Set("registerTlsCredentials", Napi::Function::New(env, RegisterTlsCredentialsJs));
   exports.Set("setTargetTlsCredentials", Napi::Function::New(env, SetTargetTlsCredentialsJs));
+  exports.Set("setTargetOverride", Napi::Function::New(env, SetTargetOverrideJs));
   JsCompletions::Init(env);
   InitPredictBinding(env, exports);
-  InitSavedModelBinding(env, exports);
   return exports;
 }
 

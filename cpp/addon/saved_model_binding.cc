@@ -7,7 +7,7 @@
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
-#include "cpp/addon/tensorflow_runtime.h"
+#include "cpp/addon/op_library.h"
 #include "cpp/savedmodel/saved_model_session.h"
 #include "tensorflow/core/platform/env.h"
 #include "tensorflow/core/platform/threadpool.h"
@@ -208,15 +208,6 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value SetTargetOverrideJs(const Napi::CallbackInfo& info) {
-  const std::string from = info[0].As<Napi::String>().Utf8Value();
-  const std::string to = info[1].As<Napi::String>().Utf8Value();
-  if (!SetTargetOverride(from, to)) {
-    throw Napi::TypeError::New(info.Env(), "the op library refused the target override");
-  }
-  return info.Env().Undefined();
-}
-
 Napi::Value LiveSessions(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(SavedModelSession::LiveCount()));
 }
@@ -228,7 +219,6 @@ void InitSavedModelBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("runSavedModel", Napi::Function::New(env, Run));
   exports.Set("cancelSavedModelRun", Napi::Function::New(env, CancelRun));
   exports.Set("disposeSavedModel", Napi::Function::New(env, Dispose));
-  exports.Set("setTargetOverride", Napi::Function::New(env, SetTargetOverrideJs));
   exports.Set("liveSavedModelSessions", Napi::Function::New(env, LiveSessions));
 }
 

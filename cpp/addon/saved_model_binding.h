@@ -7,7 +7,7 @@ namespace tfsrp {
 
 // loadSavedModel(request, onDone); runSavedModel(model, request, onDone) ->
 // handle; cancelSavedModelRun(handle); disposeSavedModel(model);
-// setTargetOverride(from, to). Loads and runs block a thread of a dedicated
+// liveSavedModelSessions(). Loads and runs block a thread of a dedicated
 // pool (never the event loop nor libuv's pool) and complete through
 // JsCompletions.
 void InitSavedModelBinding(Napi::Env env, Napi::Object exports);

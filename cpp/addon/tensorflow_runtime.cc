@@ -2,17 +2,29 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <mutex>
 
-#include "tensorflow/c/c_api.h"
+#include "cpp/addon/op_library.h"
+#include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/op_def.pb.h"
 #include "tensorflow/core/public/release_version.h"
+
+namespace tensorflow {
+// What TF_LoadLibrary calls, in libtensorflow_framework (exported, but its
+// header is not shipped). *op_list is a malloc'd serialized OpList.
+absl::Status LoadDynamicLibrary(const char* library_filename, void** handle,
+                                const void** op_list, size_t* op_list_bytes);
+}  // namespace tensorflow
 
 namespace tfsrp {
 
 const char* BuiltAgainstTensorflowVersion() { return TF_VERSION_STRING; }
 
-const char* LoadedTensorflowVersion() { return TF_Version(); }
+std::string LoadedTensorflowVersion() {
+  auto* version = reinterpret_cast<const char* (*)()>(dlsym(RTLD_DEFAULT, "TF_Version"));
+  return version != nullptr ? version() : BuiltAgainstTensorflowVersion();
+}
 
 std::string TensorflowVersionMismatch() {
   const std::string loaded = LoadedTensorflowVersion();
@@ -24,79 +36,31 @@ std::string TensorflowVersionMismatch() {
          "libtensorflow you use, or load " + built + " instead";
 }
 
-std::string OpLibraryPath() {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&OpLibraryPath), &info) == 0 ||
-      info.dli_fname == nullptr) {
-    return "libtfserving_remote_predict_op.so";
-  }
-  std::string addon = info.dli_fname;
-  return addon.substr(0, addon.rfind('/') + 1) + "libtfserving_remote_predict_op.so";
-}
-
 std::string LoadOpLibrary() {
   static std::once_flag once;
   static std::string error;
   std::call_once(once, [] {
-    TF_Status* status = TF_NewStatus();
-    TF_Library* library = TF_LoadLibrary(OpLibraryPath().c_str(), status);
-    if (TF_GetCode(status) != TF_OK) {
+    void* handle = nullptr;
+    const void* op_list = nullptr;
+    size_t op_list_bytes = 0;
+    absl::Status status = tensorflow::LoadDynamicLibrary(OpLibraryPath().c_str(), &handle,
+                                                         &op_list, &op_list_bytes);
+    if (!status.ok()) {
       error = "cannot load the op library " + OpLibraryPath() + ": " +
-              TF_Message(status);
-    } else {
-      TF_DeleteLibraryHandle(library);
+              std::string(status.message());
     }
-    TF_DeleteStatus(status);
+    std::free(const_cast<void*>(op_list));  // the library itself stays loaded
   });
   return error;
 }
 
 std::vector<std::string> RegisteredOpNames() {
-  TF_Buffer* buffer = TF_GetAllOpList();
-  tensorflow::OpList list;
-  list.ParseFromArray(buffer->data, static_cast<int>(buffer->length));
-  TF_DeleteBuffer(buffer);
+  std::vector<tensorflow::OpDef> ops;
+  tensorflow::OpRegistry::Global()->GetRegisteredOps(&ops);
   std::vector<std::string> names;
-  names.reserve(list.op_size());
-  for (const tensorflow::OpDef& op : list.op()) names.push_back(op.name());
+  names.reserve(ops.size());
+  for (const tensorflow::OpDef& op : ops) names.push_back(op.name());
   return names;
-}
-
-}  // namespace tfsrp
-
-namespace tfsrp {
-
-void* OpLibrarySymbol(const char* name) {
-  static void* library = dlopen(OpLibraryPath().c_str(), RTLD_NOW | RTLD_NOLOAD);
-  return library == nullptr ? nullptr : dlsym(library, name);
-}
-
-bool SetTensorEncoding(const std::string& name) {
-  static auto* set =
-      reinterpret_cast<int (*)(const char*)>(OpLibrarySymbol("TfsrpSetTensorEncoding"));
-  return set != nullptr && set(name.c_str()) == 0;
-}
-
-bool SetTargetOverride(const std::string& from, const std::string& to) {
-  static auto* set = reinterpret_cast<int (*)(const char*, const char*)>(
-      OpLibrarySymbol("TfsrpSetTargetOverride"));
-  return set != nullptr && set(from.c_str(), to.c_str()) == 0;
-}
-
-int64_t RegisterTlsCredentials(const std::string& root_certificates,
-                               const std::string& private_key,
-                               const std::string& certificate_chain) {
-  static auto* enroll = reinterpret_cast<int64_t (*)(const char*, const char*, const char*)>(
-      OpLibrarySymbol("TfsrpRegisterTlsCredentials"));
-  return enroll == nullptr ? -1
-                           : enroll(root_certificates.c_str(), private_key.c_str(),
-                                    certificate_chain.c_str());
-}
-
-bool SetTargetTlsCredentials(const std::string& target, int64_t id) {
-  static auto* set = reinterpret_cast<int (*)(const char*, int64_t)>(
-      OpLibrarySymbol("TfsrpSetTargetTlsCredentials"));
-  return set != nullptr && set(target.c_str(), id) == 0;
 }
 
 }  // namespace tfsrp
