@@ -91,7 +91,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": ["<@(tf_defines)", "<@(guard_defines)", "<@(napi_defines)"],
-      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags"],
+      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags", "-Wl,-z,nodelete"],
       "libraries": ["<(tf_dir)/lib/libtensorflow_framework.so.2", "-ldl"]
     },
     {
@@ -111,7 +111,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": ["<@(tf_defines)", "<@(napi_defines)"],
-      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags", "-Wl,--no-as-needed"],
+      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags", "-Wl,--no-as-needed", "-Wl,-z,nodelete"],
       "libraries": [
         "<(tf_dir)/lib/libtensorflow_cc.so.2",
         "<(tf_dir)/lib/libtensorflow_framework.so.2",

@@ -22,6 +22,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { PAYLOADS, markdown, svgChart } = require('./report');
+const { measureFootprint } = require('./footprint');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD = process.env.TFSRP_BENCH_BUILD_DIR || path.join(__dirname, '.build');
@@ -179,12 +180,12 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak }) {
+function writeReport({ out, date, config, machine: info, results, leak, footprint }) {
   fs.mkdirSync(out, { recursive: true });
-  const report = markdown({ results, leak, machine: info, config, date, chart: 'latest.svg' });
-  const dated = markdown({ results, leak, machine: info, config, date, chart: `${date}.svg` });
+  const report = markdown({ results, leak, footprint, machine: info, config, date, chart: 'latest.svg' });
+  const dated = markdown({ results, leak, footprint, machine: info, config, date, chart: `${date}.svg` });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -207,7 +208,13 @@ async function main() {
   log(`echo server on ${server.address}; ${config.smoke ? 'smoke run' : 'full run'}, results to ${config.out}`);
   const results = [];
   let leak = null;
+  let footprint = null;
   try {
+    if (config.clients.includes('lib')) {
+      log('footprint: require time and RSS after the first call (bare Node, grpc-js, run())');
+      footprint = await measureFootprint({ address: server.address, samples: config.smoke ? 1 : 5, runJsonChild, env: {} });
+      for (const f of footprint) log(`  ${f.label.padEnd(24)} require ${f.requireMs.toFixed(1)} ms, RSS ${f.rssMb.toFixed(1)} MB`);
+    }
     const best = new Map();
     const slow = new Set();
     for (let round = 1; round <= config.repeat; round++) {
@@ -256,7 +263,7 @@ async function main() {
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

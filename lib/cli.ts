@@ -7,12 +7,14 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+import { DeadlineFlagError, deadlineFromFlags } from './cli/deadline';
 import { DTYPES, DType, isDType } from './dtypes';
 import { RemotePredictError } from './errors';
 import { tensorflowVersion } from './index';
 import { RunOptions } from './options';
 import { run, runReturningStatus } from './run';
 import { SERVE_USAGE, serveCommand } from './serve-command';
+import { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION, setupTfjsNodeCommand } from './setup-tfjs-node';
 import { statusCodeName } from './status-codes';
 import { PlainTensorInput, Tensor } from './tensor';
 
@@ -32,13 +34,13 @@ const USAGE = `Usage:
 ${SERVE_USAGE}
 
   ${PROGRAM} setup-tfjs-node [--project DIR] [--force] [--check] [--verbose]
-      Installs @tensorflow/tfjs-node@4.22.0 next to this package on this package's
+      Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} next to this package on this package's
       libtensorflow (its deps/ linked to ours, its binding built from source, no
       download of its own libtensorflow), so tf.node.loadSavedModel runs graphs that
       hold TfServingRemotePredict. Idempotent; re-run it after npm ci.
       (${PROGRAM} setup-tfjs-node --help for details.)
 
-Options:
+Options of the call (serve --help and setup-tfjs-node --help list theirs):
   --target ADDRESS    host:port (or dns:///host:port, ipv4:..., unix:/path)
   --model NAME        model name
   --input SPEC        e.g. x=float32[3]:1,2,5   x=float32:1,2,5 (1-D)   n=int64[]:7 (scalar)
@@ -424,7 +426,7 @@ function callFromArgs(values: Record<string, string | boolean | string[] | undef
     outputTypes: outputs.map((o) => o.dtype),
   };
   const version = integer('version');
-  const deadline = integer('deadline');
+  const deadline = deadlineFromFlags({ deadline: str('deadline') });
   if (version !== undefined) options.modelVersion = version;
   if (deadline !== undefined) options.maxRpcDeadlineMillis = deadline;
   if (str('label') !== undefined) options.versionLabel = str('label');
@@ -434,8 +436,7 @@ function callFromArgs(values: Record<string, string | boolean | string[] | undef
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'serve') return serveCommand(argv.slice(1), PROGRAM);
-  // setup-tfjs-node: lib/setup-tfjs-node.ts, loaded only for that subcommand.
-  if (argv[0] === 'setup-tfjs-node') return (await import('./setup-tfjs-node')).setupTfjsNodeCommand(argv.slice(1), PROGRAM);
+  if (argv[0] === 'setup-tfjs-node') return setupTfjsNodeCommand(argv.slice(1), PROGRAM);
   let values;
   try {
     ({ values } = parseArgs({
@@ -474,7 +475,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     call = callFromArgs(values);
     return await callAndPrint(call);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof TypeError || error instanceof RangeError) {
+    if (error instanceof UsageError || error instanceof DeadlineFlagError || error instanceof TypeError || error instanceof RangeError) {
       console.error(`${PROGRAM}: ${error.message}`);
       return 2;
     }

@@ -4,24 +4,51 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { deadlineFromFlags } from './cli/deadline';
 import { SavedModelError } from './errors';
 import { loadSavedModel } from './saved-model';
 import { createSavedModelServer } from './saved-model-server';
 
-export const SERVE_USAGE = `  tfserving-remote-predict serve --saved-model DIR
+const SERVE_SYNOPSIS = `  tfserving-remote-predict serve --saved-model DIR
       [--name NAME] [--host HOST] [--port PORT] [--target-override FROM=TO]...
-      [--tags TAG,...] [--timeout MS]
+      [--tags TAG,...] [--deadline MS]
       Loads the SavedModel and answers REST requests with it:
         POST /v1/models/NAME:predict  {"inputs": {"x": [1, 2, 5]}}  → {"outputs": {...}}
-        GET  /v1/models/NAME          → its signatures
+        GET  /v1/models/NAME          → its signatures`;
+
+/** The `serve` section of the main command's usage. */
+export const SERVE_USAGE = `${SERVE_SYNOPSIS}
       --name defaults to the directory's name, --host to 0.0.0.0, --port to 8501
       (0: any free port); --target-override points the graph's remote predict ops
-      at another address than the one they were exported with; --timeout is each
-      run's deadline.`;
+      at another address than the one they were exported with; --deadline is each
+      run's deadline (--timeout MS: its deprecated alias).
+      (tfserving-remote-predict serve --help for details.)`;
+
+/** What `serve --help` prints (and `serve` with bad arguments, on stderr). */
+export const SERVE_HELP = `Usage:
+${SERVE_SYNOPSIS}
+
+Options:
+  --saved-model DIR          the SavedModel directory (required)
+  --name NAME                the model's NAME in the URLs (default: the directory's name)
+  --host HOST                the address to listen on (default 0.0.0.0)
+  --port PORT                the port to listen on (default 8501; 0: any free port)
+  --target-override FROM=TO  runs the graph's remote predict ops exported with target
+                             address FROM against TO instead (repeatable)
+  --tags TAG,...             the tags of the MetaGraph to load (default serve)
+  --deadline MS              each run's deadline in milliseconds (default: none); a run
+                             past it answers 504 and its remote predict RPCs are cancelled
+  --timeout MS               deprecated alias of --deadline (give one of the two)
+  -h, --help                 this help
+
+Runs until SIGINT or SIGTERM. Exit status: 0 when stopped that way, 1 when the
+SavedModel cannot be loaded or the port cannot be listened on, 2 for bad arguments.`;
 
 class ServeUsageError extends Error {}
 
-function parseServeArgs(argv: string[]) {
+type ServeArgs = ReturnType<typeof parseServeArgs>;
+
+function parseServeArgs(argv: string[], warn: (message: string) => void) {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -31,9 +58,12 @@ function parseServeArgs(argv: string[]) {
       port: { type: 'string', default: '8501' },
       'target-override': { type: 'string', multiple: true },
       tags: { type: 'string', default: 'serve' },
-      timeout: { type: 'string' },
+      deadline: { type: 'string' },
+      timeout: { type: 'string' },  // deprecated alias of --deadline
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) return { help: true } as const;
   const dir = values['saved-model'];
   if (!dir) throw new ServeUsageError('--saved-model DIR is required');
   const integer = (flag: string, text: string | undefined, min: number, max: number): number | undefined => {
@@ -51,24 +81,29 @@ function parseServeArgs(argv: string[]) {
     targetOverrides[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   return {
+    help: false,
     dir,
     name: values.name ?? path.basename(path.resolve(dir)),
     host: values.host!,
     port: integer('port', values.port, 0, 65535)!,
     tags: values.tags!.split(',').filter((t) => t !== ''),
-    timeoutMillis: integer('timeout', values.timeout, 1, 2 ** 31 - 1),
+    deadlineMillis: deadlineFromFlags({ deadline: values.deadline, timeout: values.timeout }, warn),
     targetOverrides,
-  };
+  } as const;
 }
 
 /** Runs until SIGINT / SIGTERM; resolves with the exit status. */
 export async function serveCommand(argv: string[], program: string): Promise<number> {
-  let args;
+  let args: ServeArgs;
   try {
-    args = parseServeArgs(argv);
+    args = parseServeArgs(argv, (message) => console.error(`${program} serve: ${message}`));
   } catch (error) {
-    console.error(`${program} serve: ${(error as Error).message}\n\nUsage:\n${SERVE_USAGE}`);
+    console.error(`${program} serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
     return 2;
+  }
+  if (args.help) {
+    console.log(SERVE_HELP);
+    return 0;
   }
   let model;
   try {
@@ -78,7 +113,7 @@ export async function serveCommand(argv: string[], program: string): Promise<num
     console.error(`${program} serve: cannot load ${args.dir}: ${error.message}`);
     return 1;
   }
-  const server = createSavedModelServer({ model, name: args.name, timeoutMillis: args.timeoutMillis });
+  const server = createSavedModelServer({ model, name: args.name, timeoutMillis: args.deadlineMillis });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(args.port, args.host, resolve);

@@ -3,7 +3,7 @@
 // (docs/ARCHITECTURE.md#tfjs-node), so that one process holds one TensorFlow with both the op and
 // tfjs-node's kernels in it:
 //
-//   1. install   npm install --no-save --ignore-scripts @tensorflow/tfjs-node@4.22.0
+//   1. install   npm install --no-save --ignore-scripts @tensorflow/tfjs-node@TFJS_NODE_VERSION
 //                in the project that holds this package (skipped when present);
 //   2. stage     its deps/: include/ and lib/ as symlinks to this package's
 //                deps/libtensorflow (the two .so.2 files, the link names its
@@ -25,6 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 export const TFJS_NODE_PACKAGE = '@tensorflow/tfjs-node';
+/**
+ * The tfjs-node version this package sets up: the one place the CLI and this module take it
+ * from. It must equal package.json's peerDependencies entry (test/cli.test.js checks).
+ */
 export const TFJS_NODE_VERSION = '4.22.0';
 /** The libtensorflow version tfjs-node 4.22's installer looks for (its deps/lib/libtensorflow.so.<this>). */
 const TFJS_NODE_LIBTENSORFLOW_VERSION = '2.9.1';
@@ -40,8 +44,9 @@ const DEPS_LIB_ENTRIES: Readonly<Record<string, (typeof TF_LIBS)[number]>> = {
   [`libtensorflow.so.${TFJS_NODE_LIBTENSORFLOW_VERSION}`]: 'libtensorflow_cc.so.2',  // its installer's "already downloaded" check
 };
 
-export const SETUP_TFJS_NODE_USAGE = `  tfserving-remote-predict setup-tfjs-node [--project DIR] [--force] [--check] [--verbose]
-      Installs @tensorflow/tfjs-node@${TFJS_NODE_VERSION} next to this package on this package's
+export const SETUP_TFJS_NODE_USAGE = `Usage:
+  tfserving-remote-predict setup-tfjs-node [--project DIR] [--force] [--check] [--verbose]
+      Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} next to this package on this package's
       libtensorflow (no download of its own libtensorflow or prebuilt binding): npm install
       --no-save --ignore-scripts, its deps/ linked to this package's deps/libtensorflow, its
       binding rebuilt from source against the local Node headers, then a check that one
@@ -50,7 +55,7 @@ export const SETUP_TFJS_NODE_USAGE = `  tfserving-remote-predict setup-tfjs-node
       package.json does not list). --project: the project whose node_modules
       gets tfjs-node (default: the one holding this package); --force: stage and rebuild
       anyway; --check: only report whether it is set up (exit 0 if so, 1 if not);
-      --verbose: show npm's output.`;
+      --verbose: show npm's output; -h, --help: this help.`;
 
 /** A failed step, with the tail of the command's output. */
 export class SetupTfjsNodeError extends Error {
@@ -89,7 +94,7 @@ export interface SetupStatus {
   /** Why it is not ready (empty when ready). */
   problems: string[];
   locations: Locations;
-  /** True when tfjs-node 4.22.0 and its dependencies are installed. */
+  /** True when tfjs-node TFJS_NODE_VERSION and its dependencies are installed. */
   installed: boolean;
   /** The binding tfjs-node loads, when it exists. */
   bindingPath?: string;

@@ -54,7 +54,7 @@ fuzzer="$build/predict_response_decoder_fuzzer"
 bash scripts/generate-python-protos.sh
 seeds="$build/seeds"
 rm -rf "$seeds"
-"${PYTHON:-python3}" test/fuzz/make_seed_corpus.py "$seeds"
+"$(bash "$root/scripts/python.sh")" test/fuzz/make_seed_corpus.py "$seeds"
 corpus="$build/corpus"
 mkdir -p "$corpus"
 run_id="$(date +%Y%m%d-%H%M%S)-$$"

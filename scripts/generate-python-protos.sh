@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 proto_dir="$root/protos"
 out="$root/test/.generated"
-python="${PYTHON:-python3}"
+python="$(bash "$root/scripts/python.sh")"
 
 serving=("$proto_dir"/tensorflow_serving/apis/*.proto)
 framework=("$proto_dir"/tensorflow/core/framework/*.proto)

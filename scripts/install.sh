@@ -11,5 +11,5 @@ bash scripts/provision-libtensorflow.sh
 bash scripts/build.sh
 if [[ -d test ]]; then
   bash scripts/generate-python-protos.sh
-  "${PYTHON:-python3}" scripts/generate_fixtures.py
+  "$(bash scripts/python.sh)" scripts/generate_fixtures.py
 fi

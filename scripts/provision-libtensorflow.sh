@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/deps/libtensorflow"
-PY="${PYTHON:-python3}"
+PY="$(bash "$ROOT/scripts/python.sh")"
 WANT="2.21"
 LIBS="libtensorflow_framework.so.2 libtensorflow_cc.so.2"
 log() { echo "[tfserving-remote-predict] $*" >&2; }

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Ensure the pinned Python packages of scripts/python-requirements.txt are installed.
-# Honours $PYTHON (default python3). Fast no-op when already satisfied.
+# Uses the interpreter of scripts/python.sh ($PYTHON, else the deps/python venv). Fast
+# no-op when already satisfied. A consumer install (no test/ directory) needs
+# tensorflow-cpu only, for its libtensorflow.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REQ="$ROOT/scripts/python-requirements.txt"
-PY="${PYTHON:-python3}"
+if [[ ! -d "$ROOT/test" ]]; then
+  CONSUMER_REQ="$(mktemp "${TMPDIR:-/tmp}/tfsrp-requirements.XXXXXX")"
+  trap 'rm -f "$CONSUMER_REQ"' EXIT
+  grep '^tensorflow-cpu==' "$REQ" > "$CONSUMER_REQ"
+  REQ="$CONSUMER_REQ"
+fi
+PY="$(bash "$ROOT/scripts/python.sh")"
 log() { echo "[tfserving-remote-predict] $*" >&2; }
 
 command -v "$PY" >/dev/null 2>&1 || { log "Python interpreter '$PY' not found (set PYTHON=...)"; exit 1; }

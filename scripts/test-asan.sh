@@ -39,7 +39,7 @@ t_build=$(( $(now) - t0 ))
 
 # Fixtures, as npm test prepares them.
 bash scripts/generate-python-protos.sh
-"${PYTHON:-python3}" scripts/generate_fixtures.py
+"$(bash "$root/scripts/python.sh")" scripts/generate_fixtures.py
 
 # 2. The C++ tests: ASan + UBSan + LeakSanitizer (full unwinding, so that the one
 # deliberate leak is recognised wherever gRPC allocated it; see test/asan/lsan.supp).

@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/generate-python-protos.sh
-"${PYTHON:-python3}" scripts/generate_fixtures.py
+"$(bash scripts/python.sh)" scripts/generate_fixtures.py
 ctest --test-dir build --output-on-failure
 bash test/python/run_python_tests.sh
 npx mocha

@@ -15,10 +15,17 @@ describe('addon', function () {
     assert.equal(api.tensorflowVersion, '2.21.0');
   });
 
-  it("registers TfServingRemotePredict in the process's TensorFlow", function () {
-    const ops = api.registeredOps();
-    assert.ok(ops.includes('TfServingRemotePredict'));
-    assert.ok(ops.includes('MatMul'), 'the standard ops are there too');
+  it("registers TfServingRemotePredict in the process's TensorFlow; the standard ops come with the SavedModel half", function () {
+    const child = spawnSync(process.execPath, ['-e', `
+      const api = require('.');
+      const before = api.registeredOps();
+      api.loadSavedModel('test/fixtures/composed/half_plus_two_with_remote_predict').then((model) => {
+        model.dispose();
+        const after = api.registeredOps();
+        process.stdout.write(JSON.stringify([before.includes('TfServingRemotePredict'), before.includes('MatMul'), after.includes('MatMul')]));
+      });`], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), [true, false, true]);
   });
 
   it('refuses to load into a libtensorflow of another version', function () {

@@ -49,6 +49,55 @@ describe('CLI', function () {
     assert.match(stdout, /--input ALIAS=DTYPE\[SHAPE\]:V1,V2,\.\.\./);
   });
 
+  describe('--help and -h in every subcommand: its usage on stdout, exit 0', function () {
+    const subcommands = {
+      '(main)': { args: [], usage: /^Usage:\n {2}tfserving-remote-predict\n[\s\S]*--target ADDRESS[\s\S]*-h, --help/ },
+      serve: {
+        args: ['serve'],
+        usage: /^Usage:\n {2}tfserving-remote-predict serve --saved-model DIR[\s\S]*--deadline MS[\s\S]*--timeout MS +deprecated alias of --deadline/,
+      },
+      'setup-tfjs-node': {
+        args: ['setup-tfjs-node'],
+        usage: /^Usage:\n {2}tfserving-remote-predict setup-tfjs-node \[--project DIR\] \[--force\] \[--check\]/,
+      },
+    };
+    for (const [name, { args, usage }] of Object.entries(subcommands)) {
+      for (const flag of ['--help', '-h']) {
+        it(`${name} ${flag}`, async function () {
+          const { code, stdout, stderr } = await cli(...args, flag);
+          assert.equal(code, 0, stderr);
+          assert.equal(stderr, '');
+          assert.match(stdout, usage);
+        });
+      }
+      it(`${name}: an unknown option exits 2 with the usage on stderr`, async function () {
+        const { code, stdout, stderr } = await cli(...args, '--bogus');
+        assert.equal(code, 2, stderr);
+        assert.equal(stdout, '');
+        assert.match(stderr, /Unknown option '--bogus'/);
+        assert.match(stderr.slice(stderr.indexOf('Usage:')), usage);
+      });
+    }
+  });
+
+  it('the usage names --deadline in the main command and serve, --timeout only as serve\'s deprecated alias', async function () {
+    const { stdout } = await cli('--help');
+    assert.match(stdout, /\[--deadline MS\] \[--version N/);
+    assert.match(stdout, /serve --saved-model DIR[^]*\[--tags TAG,\.\.\.\] \[--deadline MS\]/);
+    assert.match(stdout, /--timeout MS: its deprecated alias/);
+    assert.doesNotMatch(stdout.replace(/--timeout MS: its deprecated alias/, ''), /--timeout/);
+  });
+
+  it('the tfjs-node version in the usage is package.json\'s peer dependency, from one constant', async function () {
+    const { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } = require('../dist/setup-tfjs-node');
+    assert.equal(TFJS_NODE_VERSION, pkg.peerDependencies[TFJS_NODE_PACKAGE]);
+    const source = fs.readFileSync(path.join(ROOT, 'lib', 'cli.ts'), 'utf8');
+    assert.ok(!source.includes(TFJS_NODE_VERSION), 'lib/cli.ts spells the tfjs-node version out');
+    const main = await cli('--help');
+    const setup = await cli('setup-tfjs-node', '--help');
+    for (const { stdout } of [main, setup]) assert.ok(stdout.includes(`Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} `), stdout);
+  });
+
   it('calls a server given --target and prints the outputs', async function () {
     const { code, stdout, stderr } = await cli(...target(), '--model', 'half_plus_two',
       '--input', 'x=float32[3]:1,2,5', '--output', 'y=float32');
@@ -142,7 +191,9 @@ describe('CLI', function () {
       [[...base, '--input', 'x=float32:one'], /'one' is not a number/],
       [[...base, '--input', 'x=int8:300'], /300 is outside \[-128, 127\]/],
       [[...base, '--input', 'x'], /expected ALIAS=DTYPE\[SHAPE\]:V1,V2/],
-      [[...base, '--input', 'x=float32:1', '--deadline', '0'], /maxRpcDeadlineMillis must be a positive integer/],
+      [[...base, '--input', 'x=float32:1', '--deadline', '0'], /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/],
+      [[...base, '--input', 'x=float32:1', '--deadline', '2147483648'], /--deadline: '2147483648' is not a number of milliseconds/],
+      [[...base, '--input', 'x=float32:1', '--deadline', 'soon'], /--deadline: 'soon' is not a number of milliseconds/],
       [[...base, '--input', 'x=float32:1', '--version', '1', '--label', 'a'], /--version and --label exclude each other/],
       [[...target(), '--input', 'x=float32:1', '--output', 'y=float32'], /--model is required/],
       [['--bogus'], /Unknown option '--bogus'/],
@@ -153,6 +204,19 @@ describe('CLI', function () {
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
       assert.match(stderr, message);
     }
+  });
+
+  it('--deadline bounds the call: the reference server\'s slow model past it → DEADLINE_EXCEEDED, exit 1', async function () {
+    const slow = (delayMs, deadline) => cli(...target(), '--model', 'slow', '--input', `delay_ms=int64[]:${delayMs}`,
+      '--input', 'x=float32:1,2', '--output', 'y=float32', '--deadline', String(deadline));
+    const late = await slow(3000, 300);
+    assert.equal(late.code, 1, late.stderr + late.stdout);
+    assert.match(late.stdout, /^error DEADLINE_EXCEEDED: .* \(code 4\); latency (\d+\.\d) ms$/m);
+    const latency = Number(/latency (\d+\.\d) ms/.exec(late.stdout)[1]);
+    assert.ok(latency >= 250 && latency < 2500, `latency ${latency} ms`);
+    const inTime = await slow(0, 5000);
+    assert.equal(inTime.code, 0, inTime.stderr + inTime.stdout);
+    assert.match(inTime.stdout, /^output y: float32\[2\] = \[1, 2\]$/m);
   });
 
   it('a dead target → UNAVAILABLE, exit 1', async function () {

@@ -13,6 +13,7 @@ const api = require('..');
 const { startReferenceServer } = require('./support/reference_server');
 const { startHostileServer } = require('./support/hostile_server');
 const slowModel = require('./support/slow_model');
+const { python } = require('./support/python');
 
 const { run, runReturningStatus, PredictionClient, RemotePredictError, StatusCode } = api;
 
@@ -35,7 +36,7 @@ function note(test, text) {
 function startKillableServer(port = 0) {
   const args = [path.join(ROOT, 'test', 'reference_server.py'),
     '--models', path.join(ROOT, 'test', 'fixtures', 'models'), '--port', String(port)];
-  const child = spawn(process.env.PYTHON || 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(python(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });

@@ -11,6 +11,7 @@ const { tensorFromJson, tensorToJson } = require('../dist/json-tensors');
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
+const SLOW_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'slow_remote_predict');
 
 /** Starts `serve`; resolves with { url, child, output() } once it listens. */
 function startServe(args) {
@@ -101,6 +102,69 @@ describe('serve: a composed SavedModel behind REST', function () {
       dead.child.kill('SIGTERM');
       assert.equal(await dead.exited, 0, 'SIGTERM stops serve cleanly');
     }
+  });
+
+  describe('--deadline MS (and --timeout MS, its deprecated alias)', function () {
+    /** Serves slow_remote_predict (its op calls the reference server's `slow` model) with `args`. */
+    const startSlow = (...args) => startServe([
+      '--saved-model', SLOW_FIXTURE, '--host', '127.0.0.1', '--port', '0',
+      '--target-override', `remote-predict-target:8500=${server.address}`, ...args,
+    ]);
+    /** A run whose remote call takes delayMs: { status, json, millis }. */
+    const slowRun = async (url, delayMs) => {
+      const started = Date.now();
+      const { status, json } = await request(`${url}:predict`, { inputs: { delay_ms: delayMs, x: [1, 2] } });
+      return { status, json, millis: Date.now() - started };
+    };
+
+    for (const flag of ['--deadline', '--timeout']) {
+      it(`${flag} 300: a run past it answers 504 DEADLINE_EXCEEDED; one within it 200`, async function () {
+        const slow = await startSlow(flag, '300');
+        try {
+          const late = await slowRun(slow.url, 3000);
+          assert.equal(late.status, 504, JSON.stringify(late.json));
+          assert.match(late.json.error, /^DEADLINE_EXCEEDED/);
+          assert.ok(late.millis >= 250 && late.millis < 2500, `answered after ${late.millis} ms`);
+          const inTime = await slowRun(slow.url, 0);
+          assert.equal(inTime.status, 200, JSON.stringify(inTime.json));
+          assert.deepEqual(inTime.json, { outputs: { y: [1, 2] } });
+          const deprecation = /serve: --timeout is deprecated: use --deadline/;
+          if (flag === '--timeout') assert.match(slow.output(), deprecation);
+          else assert.doesNotMatch(slow.output(), deprecation);
+        } finally {
+          slow.child.kill('SIGTERM');
+          assert.equal(await slow.exited, 0);
+        }
+      });
+    }
+
+    it('without either, a run has no deadline', async function () {
+      const slow = await startSlow();
+      try {
+        const { status, json } = await slowRun(slow.url, 1000);
+        assert.equal(status, 200, JSON.stringify(json));
+      } finally {
+        slow.child.kill('SIGTERM');
+        assert.equal(await slow.exited, 0);
+      }
+    });
+
+    it('both, or a bad value, exit 2 with the usage', async function () {
+      const cases = [
+        [['--deadline', '300', '--timeout', '300'], /--deadline and --timeout \(its deprecated alias\) exclude each other/],
+        [['--deadline', '0'], /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/],
+        [['--deadline', 'soon'], /--deadline: 'soon' is not a number of milliseconds/],
+        [['--timeout', '2147483648'], /--timeout: '2147483648' is not a number of milliseconds/],
+      ];
+      for (const [args, message] of cases) {
+        await assert.rejects(startServe(['--saved-model', SLOW_FIXTURE, '--port', '0', ...args]), (e) => {
+          assert.equal(e.code, 2, e.output);
+          assert.match(e.output, message);
+          assert.match(e.output, /Usage:\n {2}tfserving-remote-predict serve --saved-model DIR/);
+          return true;
+        });
+      }
+    });
   });
 
   it('usage errors exit 2; a directory that is not a SavedModel exits 1', async function () {

@@ -4,4 +4,4 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 "$root/scripts/generate-python-protos.sh"
-exec "${PYTHON:-python3}" -m unittest discover -s test/python -p 'test_*.py' -t test/python -v "$@"
+exec "$(bash "$root/scripts/python.sh")" -m unittest discover -s test/python -p 'test_*.py' -t test/python -v "$@"

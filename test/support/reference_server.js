@@ -10,6 +10,7 @@
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { python } = require('./python');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STARTUP_TIMEOUT_MS = 120000;
@@ -31,7 +32,7 @@ function startReferenceServer({
     args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
     if (tls.clientCaFile) args.push('--tls-client-ca', tls.clientCaFile);
   }
-  const child = spawn(process.env.PYTHON || 'python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(python(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });

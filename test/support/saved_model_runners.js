@@ -4,6 +4,7 @@
 const { execFile } = require('node:child_process');
 const path = require('node:path');
 const { promisify } = require('node:util');
+const { python } = require('./python');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OP_LIBRARY = path.join(ROOT, 'build', 'Release', 'libtfserving_remote_predict_op.so');
@@ -18,7 +19,7 @@ function envWithOverrides(overrides) {
 async function runInPython(exportDir, { signature = 'serving_default', inputs, overrides }) {
   const args = [path.join(ROOT, 'test', 'python', 'run_saved_model.py'), exportDir, '--signature', signature];
   for (const [name, spec] of Object.entries(inputs)) args.push('--input', `${name}=${spec}`);
-  const { stdout } = await run(process.env.PYTHON || 'python3', args, {
+  const { stdout } = await run(python(), args, {
     env: { ...envWithOverrides(overrides), TFSRP_OP_LIBRARY: OP_LIBRARY }, maxBuffer: 1 << 24,
   });
   return JSON.parse(stdout.trim().split('\n').pop()).outputs;
