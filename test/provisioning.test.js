@@ -67,4 +67,32 @@ describe('provisioning', function () {
     }
     assert.equal(identity(STAGED_LIB), before);
   });
+
+  it("without PYTHON, scripts use the package's own venv: pip installs work with Debian's externally managed python3 (PEP 668)", function () {
+    const debian = '/usr/bin/python3';
+    if (!fs.existsSync(`/usr/lib/python3.${spawnSync(debian, ['-c', 'import sys; print(sys.version_info[1])'], { encoding: 'utf8' }).stdout.trim()}/EXTERNALLY-MANAGED`)) {
+      this.skip();  // not a PEP 668 python here
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'python-venv-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'scripts'));
+      fs.copyFileSync(path.join(ROOT, 'scripts', 'python.sh'), path.join(dir, 'scripts', 'python.sh'));
+      const env = { ...process.env, PATH: '/usr/bin:/bin' };
+      delete env.PYTHON;
+      const wheel = ['-m', 'pip', 'install', '--dry-run', '--no-deps', '--retries', '0', '--disable-pip-version-check', 'mdurl==0.1.2'];
+      const system = spawnSync(debian, wheel, { env, encoding: 'utf8' });
+      assert.notEqual(system.status, 0);
+      assert.match(system.stderr, /externally-managed-environment/);
+      const picked = spawnSync('bash', [path.join(dir, 'scripts', 'python.sh')], { env, encoding: 'utf8' });
+      assert.equal(picked.status, 0, picked.stderr);
+      assert.equal(picked.stdout.trim(), path.join(dir, 'deps', 'python', 'bin', 'python'));
+      const venv = spawnSync(picked.stdout.trim(), wheel, { env, encoding: 'utf8' });
+      assert.equal(venv.status, 0, venv.stderr);
+      assert.match(venv.stdout, /Would install mdurl-0\.1\.2/);
+      const chosen = spawnSync('bash', [path.join(dir, 'scripts', 'python.sh')], { env: { ...env, PYTHON: '/opt/some/python' }, encoding: 'utf8' });
+      assert.equal(chosen.stdout.trim(), '/opt/some/python', '$PYTHON wins');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
