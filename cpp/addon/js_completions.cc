@@ -1,6 +1,6 @@
 #include "cpp/addon/js_completions.h"
 
-#include <memory>
+#include <vector>
 
 namespace tfsrp {
 namespace {
@@ -11,8 +11,11 @@ void KeepAlive(Napi::Env, JsCompletions*) {}
 
 void JsCompletions::Init(Napi::Env env) {
   auto* completions = new JsCompletions;
-  completions->queue_ = Queue::New(env, "tfserving-remote-predict", 0, 1, completions);
-  completions->queue_.Unref(env);
+  completions->wake_ = Queue::New(env, "tfserving-remote-predict", 0, 1, completions);
+  completions->wake_.Unref(env);
+  completions->next_slice_ = Napi::Persistent(Napi::Function::New(
+      env, [](const Napi::CallbackInfo& info) { Of(info.Env()).DeliverSlice(info.Env()); },
+      "tfserving-remote-predict:completions"));
   // Never deleted: work completing on other threads may still post after the
   // environment is gone (the queue then refuses the call).
   env.SetInstanceData<JsCompletions, KeepAlive>(completions);
@@ -22,6 +25,9 @@ void JsCompletions::Init(Napi::Env env) {
         auto* self = static_cast<JsCompletions*>(data);
         std::lock_guard<std::mutex> lock(self->mu_);
         self->closed_ = true;
+        // What the deliveries hold belongs to a dead environment: leak them
+        // rather than destroy JS references off their thread.
+        new std::deque<Delivery>(std::move(self->queue_));
       },
       completions);
 }
@@ -29,40 +35,65 @@ void JsCompletions::Init(Napi::Env env) {
 JsCompletions& JsCompletions::Of(Napi::Env env) { return *env.GetInstanceData<JsCompletions>(); }
 
 void JsCompletions::Begin(Napi::Env env) {
-  if (pending_++ == 0) queue_.Ref(env);
+  if (pending_++ == 0) wake_.Ref(env);
 }
 
 void JsCompletions::Post(Delivery deliver) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) {
-    // What it holds belongs to a dead environment: leak it rather than
-    // destroy JS references off their thread.
-    new Delivery(std::move(deliver));
+    new Delivery(std::move(deliver));  // leaked, as above
     return;
   }
-  auto* delivery = new Delivery(std::move(deliver));
-  // Fails only while the environment shuts down; the delivery is then leaked.
-  queue_.NonBlockingCall(delivery);
+  queue_.push_back(std::move(deliver));
+  if (awake_) return;  // the running slices will take it
+  awake_ = true;
+  // Fails only while the environment shuts down; the queue is leaked then.
+  wake_.NonBlockingCall(nullptr);
 }
 
-void JsCompletions::Deliver(Napi::Env env, Napi::Function, JsCompletions* self,
-                            Delivery* delivery) {
-  std::unique_ptr<Delivery> owned(delivery);
+void JsCompletions::Wake(Napi::Env env, Napi::Function, JsCompletions* self, std::nullptr_t*) {
   if (env == nullptr) return;  // the environment is being torn down
-  if (--self->pending_ == 0) self->queue_.Unref(env);
+  self->DeliverSlice(env);
+}
+
+void JsCompletions::DeliverSlice(Napi::Env env) {
+  std::vector<Delivery> slice;
+  bool more;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    while (!queue_.empty() && slice.size() < kSliceDeliveries) {
+      slice.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    more = !queue_.empty();
+    if (!more) awake_ = false;
+  }
   Napi::HandleScope scope(env);
-  try {
-    (*owned)(env);
-  } catch (const Napi::Error& error) {
-    // Back into JS, as node-addon-api's wrapper would do. A worker being
-    // terminated no longer runs JS: its napi calls fail (the delivery throws)
-    // and so does throwing, which must not escape this C callback
-    // (std::terminate); there is no one left to tell.
+  if (more) {
+    // Before delivering: setImmediate runs after this callback's microtasks,
+    // timers and I/O get their turn in between.
     try {
-      error.ThrowAsJavaScriptException();
+      env.Global().Get("setImmediate").As<Napi::Function>().Call({next_slice_.Value()});
     } catch (const Napi::Error&) {
+      // A terminating environment runs no more JS; nothing is left to deliver to.
     }
   }
+  for (Delivery& delivery : slice) Deliver(env, delivery);
+}
+
+void JsCompletions::Deliver(Napi::Env env, Delivery& delivery) {
+  if (--pending_ == 0) wake_.Unref(env);
+  Napi::HandleScope scope(env);
+  try {
+    delivery(env);
+  } catch (const Napi::Error& error) {
+    // A callback threw: report it as uncaught, as an exception from a
+    // callback of Node's own would be, and go on with the others. A worker
+    // being terminated no longer runs JS: there is no one left to tell.
+    napi_fatal_exception(env, error.Value());
+  }
+  delivery = nullptr;
 }
 
 }  // namespace tfsrp

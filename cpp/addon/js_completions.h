@@ -1,11 +1,15 @@
-// Completions of native work, delivered on the JS thread through one
-// ThreadSafeFunction per environment. It keeps the event loop alive only
-// while work is pending.
+// Completions of native work, delivered on the JS thread. Any thread posts;
+// one ThreadSafeFunction call wakes the JS thread for a whole queue, which is
+// then delivered in bounded slices (each followed by its promise
+// continuations), yielding to the event loop through setImmediate between
+// slices: a burst of completions cannot hold the loop. It keeps the event loop
+// alive only while work is pending.
 #ifndef TFSRP_ADDON_JS_COMPLETIONS_H_
 #define TFSRP_ADDON_JS_COMPLETIONS_H_
 
 #include <napi.h>
 
+#include <deque>
 #include <functional>
 #include <mutex>
 
@@ -14,6 +18,10 @@ namespace tfsrp {
 class JsCompletions {
  public:
   using Delivery = std::function<void(Napi::Env)>;
+
+  // Deliveries per slice: each runs one completion callback, and the slice's
+  // promise continuations (often the next call) run after it.
+  static constexpr size_t kSliceDeliveries = 16;
 
   static void Init(Napi::Env env);
   static JsCompletions& Of(Napi::Env env);
@@ -26,14 +34,22 @@ class JsCompletions {
   void Post(Delivery deliver);
 
  private:
-  static void Deliver(Napi::Env env, Napi::Function, JsCompletions* self, Delivery* delivery);
-  using Queue = Napi::TypedThreadSafeFunction<JsCompletions, Delivery, Deliver>;
+  static void Wake(Napi::Env env, Napi::Function, JsCompletions* self, std::nullptr_t*);
+  using Queue = Napi::TypedThreadSafeFunction<JsCompletions, std::nullptr_t, Wake>;
 
-  Queue queue_;
-  size_t pending_ = 0;  // JS thread only
-  // Set by the environment's cleanup hook: the queue is gone after that.
+  // JS thread: delivers one slice, then schedules the next one or goes idle.
+  void DeliverSlice(Napi::Env env);
+  void Deliver(Napi::Env env, Delivery& delivery);
+
+  Queue wake_;
+  Napi::FunctionReference next_slice_;  // calls DeliverSlice from setImmediate
+  size_t pending_ = 0;                  // JS thread only
+
   std::mutex mu_;
-  bool closed_ = false;
+  std::deque<Delivery> queue_;  // guarded by mu_
+  bool awake_ = false;          // a wake is posted or slices are running; guarded by mu_
+  // Set by the environment's cleanup hook: the wake queue is gone after that.
+  bool closed_ = false;  // guarded by mu_
 };
 
 }  // namespace tfsrp
