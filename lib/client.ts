@@ -3,11 +3,12 @@
 // channel per target and one kernel per attribute set, so a client is cheap.
 import { ChannelOptions, resolveChannelOptions } from './channel-options';
 import type { DType } from './dtypes';
+import { RemotePredictError } from './errors';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import {
   checkAliases,
-  checkDeadline,
   checkKnownKeys,
+  checkMillis,
   checkModelName,
   checkModelVersion,
   checkObject,
@@ -16,62 +17,125 @@ import {
   checkTargetAddress,
   checkVersionChoice,
   checkVersionLabel,
+  givenName,
+  resolveRunOptions,
   RunOptions,
 } from './options';
 import { run, runReturningStatus, RunStatusResult } from './run';
-import type { Tensor } from './tensor';
+import { StatusCode } from './status-codes';
+import type { OutputTensors, OutputTypes, TensorInput } from './tensor';
 
 export interface PredictionClientOptions {
   /** Required: every call goes there. */
   targetAddress: string;
+  /** Calls may then leave out `modelName`; without it each call must give one (checked at compile time too). */
   modelName?: string;
   /** Default -1 (latest); excludes `versionLabel`. */
   modelVersion?: number;
   versionLabel?: string;
   /** Default 'serving_default'. */
   signatureName?: string;
-  /** Default 3000. */
+  /** Each call's deadline in milliseconds (a positive integer, at most 2^31 - 1); default 3000. */
+  deadlineMillis?: number;
+  /**
+   * @deprecated The former name of `deadlineMillis`, still honoured. Giving
+   * both is a TypeError.
+   */
   maxRpcDeadlineMillis?: number;
-  outputTensorAliases?: string[];
-  outputTypes?: DType[];
+  /** Calls may then leave out `outputTensorAliases`. */
+  outputTensorAliases?: readonly string[];
+  /** Calls may then leave out `outputTypes`; their outputs are typed from these. */
+  outputTypes?: readonly DType[];
   /** Message size limits of this client's channel. */
   channelOptions?: ChannelOptions;
   /** TLS for this client's channel; default plaintext. */
   credentials?: TlsCredentials;
 }
 
-type ClientDefaults = Omit<PredictionClientOptions, 'targetAddress'>;
+/**
+ * What the constructor accepts: {@link PredictionClientOptions}, where
+ * `outputTypes` may also be a `string[]` (an object built without annotation),
+ * checked when the client is created.
+ */
+export type PredictionClientOptionsInput = Omit<PredictionClientOptions, 'outputTypes'> & {
+  outputTypes?: readonly string[];
+};
 
-/** Per-call options: those of run() without the target; anything the client has a default for may be left out. */
-export type ClientRunOptions =
-  Omit<RunOptions, 'targetAddress' | 'channelOptions' | 'credentials' | keyof ClientDefaults> &
-  Partial<Omit<ClientDefaults, 'channelOptions' | 'credentials'>>;
+/**
+ * The constructor's options of type `D`, checked: options outside
+ * {@link PredictionClientOptions} are refused (typed `never`), so is an
+ * `outputTypes` entry that names no dtype.
+ */
+export type CheckedPredictionClientOptions<D> = {
+  [K in keyof D]: K extends keyof PredictionClientOptions
+    ? K extends 'outputTypes' ? OutputTypes<D[K] & readonly string[]> : D[K]
+    : never;
+};
+
+/** The client's defaults: its options without `targetAddress`, the deadline as `deadlineMillis`. */
+export type ClientDefaults = Omit<PredictionClientOptions, 'targetAddress' | 'maxRpcDeadlineMillis'>;
+
+/** The `outputTypes` default of a client whose options have type `D`; `readonly DType[]` without one. */
+export type DefaultOutputTypes<D> = D extends { readonly outputTypes: infer T extends readonly string[] }
+  ? T : readonly DType[];
+
+/**
+ * Per-call options of a client whose options have type `D`: those of run()
+ * without the target and channel; `modelName`, `outputTensorAliases` and
+ * `outputTypes` are required unless the client has a default for them.
+ */
+export type ClientRunOptions<
+  D extends PredictionClientOptionsInput = PredictionClientOptions,
+  O extends readonly string[] = DefaultOutputTypes<D>,
+  I extends readonly unknown[] = readonly TensorInput[],
+> =
+  Pick<
+    RunOptions<O, I>,
+    'inputTensorAliases' | 'inputTensors' | 'modelVersion' | 'versionLabel' | 'signatureName' |
+    'deadlineMillis' | 'maxRpcDeadlineMillis' | 'signal'
+  >
+  & (D extends { readonly modelName: string } ? { modelName?: string } : { modelName: string })
+  & (D extends { readonly outputTensorAliases: readonly string[] }
+    ? { outputTensorAliases?: readonly string[] } : { outputTensorAliases: readonly string[] })
+  & (D extends { readonly outputTypes: readonly string[] } ? { outputTypes?: OutputTypes<O> } : { outputTypes: OutputTypes<O> });
 
 const CLIENT_OPTIONS: readonly (keyof PredictionClientOptions)[] = [
-  'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis',
-  'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials',
+  'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis',
+  'maxRpcDeadlineMillis', 'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials',
 ];
 
-export class PredictionClient {
+/**
+ * Calls one target with per-client defaults.
+ *
+ * `D`, the type of the constructor's options, is inferred: with
+ * `new PredictionClient({ targetAddress, modelName: 'm' })` calls may leave
+ * out `modelName`, without it a call lacking `modelName` does not compile;
+ * likewise for `outputTensorAliases` and `outputTypes`, whose default also
+ * types the outputs of calls that do not give their own.
+ */
+export class PredictionClient<const D extends PredictionClientOptionsInput = PredictionClientOptions> {
   readonly targetAddress: string;
+  /** The validated defaults (a deadline given as `maxRpcDeadlineMillis` is here as `deadlineMillis`). */
   readonly defaults: Readonly<ClientDefaults>;
+  #closed = false;
 
   /** Validates the defaults now (TypeError / RangeError naming the option). */
-  constructor(options: PredictionClientOptions) {
+  constructor(options: CheckedPredictionClientOptions<D>) {
     const o = checkObject(options, 'PredictionClient options');
     checkKnownKeys(o, CLIENT_OPTIONS, 'PredictionClient options');
     this.targetAddress = checkTargetAddress(o.targetAddress);
-    const defaults: ClientDefaults = {};
+    const defaults: { -readonly [K in keyof ClientDefaults]: ClientDefaults[K] } = {};
     if (o.modelName !== undefined) defaults.modelName = checkModelName(o.modelName);
     if (o.modelVersion !== undefined) defaults.modelVersion = checkModelVersion(o.modelVersion);
     if (o.versionLabel !== undefined) defaults.versionLabel = checkVersionLabel(o.versionLabel);
     checkVersionChoice(defaults.modelVersion ?? -1, defaults.versionLabel ?? '');
     if (o.signatureName !== undefined) defaults.signatureName = checkSignatureName(o.signatureName);
-    if (o.maxRpcDeadlineMillis !== undefined) defaults.maxRpcDeadlineMillis = checkDeadline(o.maxRpcDeadlineMillis);
+    const deadlineName = givenName(o, 'deadlineMillis', 'maxRpcDeadlineMillis');
+    if (deadlineName !== undefined) defaults.deadlineMillis = checkMillis(o[deadlineName], deadlineName);
     if (o.outputTensorAliases !== undefined) {
-      defaults.outputTensorAliases = checkAliases(o.outputTensorAliases, 'outputTensorAliases');
+      defaults.outputTensorAliases = Object.freeze(checkAliases(o.outputTensorAliases, 'outputTensorAliases'));
     }
-    if (o.outputTypes !== undefined) defaults.outputTypes = checkOutputTypes(o.outputTypes);
+    if (o.outputTypes !== undefined) defaults.outputTypes = Object.freeze(checkOutputTypes(o.outputTypes));
     if (o.credentials !== undefined) {
       tlsCredentialsId(o.credentials, 'credentials');
       defaults.credentials = o.credentials as TlsCredentials;
@@ -83,17 +147,63 @@ export class PredictionClient {
     this.defaults = Object.freeze(defaults);
   }
 
-  /** run() against this client's target; per-call options override the defaults. Inputs are copied before it returns. */
-  run(options: ClientRunOptions): Promise<Tensor[]> {
-    return run(this.merge(options));
+  /**
+   * run() against this client's target; per-call options override the
+   * defaults. Inputs are copied before it returns. The outputs are typed from
+   * the call's `outputTypes`, else from the client's.
+   *
+   * After close() it rejects with a RemotePredictError of code
+   * FAILED_PRECONDITION saying the client is closed (invalid options still
+   * throw synchronously first).
+   */
+  run<
+    const O extends readonly string[] = DefaultOutputTypes<D>,
+    const I extends readonly unknown[] = readonly TensorInput[],
+  >(options: ClientRunOptions<D, O, I>): Promise<OutputTensors<O>> {
+    const merged = this.#merge(options);
+    if (this.#closed) return this.#refuse(merged);
+    return run(merged) as Promise<OutputTensors<O>>;
   }
 
-  /** runReturningStatus() against this client's target; per-call options override the defaults. */
-  runReturningStatus(options: ClientRunOptions): Promise<RunStatusResult> {
-    return runReturningStatus(this.merge(options));
+  /**
+   * runReturningStatus() against this client's target; per-call options
+   * override the defaults. After close() it rejects, as run() does.
+   */
+  runReturningStatus<
+    const O extends readonly string[] = DefaultOutputTypes<D>,
+    const I extends readonly unknown[] = readonly TensorInput[],
+  >(options: ClientRunOptions<D, O, I>): Promise<RunStatusResult<O>> {
+    const merged = this.#merge(options);
+    if (this.#closed) return this.#refuse(merged);
+    return runReturningStatus(merged) as Promise<RunStatusResult<O>>;
   }
 
-  private merge(options: ClientRunOptions): RunOptions {
+  /**
+   * Closes the client: later run() / runReturningStatus() calls reject with a
+   * RemotePredictError (code FAILED_PRECONDITION, "… has been closed"). Calls
+   * already in flight are not affected and settle as they would have.
+   * Idempotent. (The gRPC channel is shared per target by the whole process,
+   * so nothing else is torn down.)
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** True once close() has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The call on a closed client: the options are still validated synchronously. */
+  #refuse(merged: RunOptions): Promise<never> {
+    resolveRunOptions(merged);
+    return Promise.reject(new RemotePredictError(
+      StatusCode.FAILED_PRECONDITION,
+      `this PredictionClient (target ${this.targetAddress}) has been closed; create another one to call it again`,
+    ));
+  }
+
+  #merge(options: unknown): RunOptions {
     const call = checkObject(options, 'options');
     for (const bound of ['targetAddress', 'channelOptions', 'credentials'] as const) {
       if (bound in call) {
@@ -105,9 +215,12 @@ export class PredictionClient {
     }
     // A version or a label given with the call replaces both defaults (they exclude each other).
     const versionGiven = call.modelVersion !== undefined || call.versionLabel !== undefined;
+    // So does a deadline, under either of its names (run() refuses both names in one call).
+    const deadlineGiven = call.deadlineMillis !== undefined || call.maxRpcDeadlineMillis !== undefined;
     const merged: Record<string, unknown> = {
       ...this.defaults,
       ...(versionGiven ? { modelVersion: undefined, versionLabel: undefined } : {}),
+      ...(deadlineGiven ? { deadlineMillis: undefined } : {}),
       ...call,
       targetAddress: this.targetAddress,
     };

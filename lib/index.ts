@@ -4,17 +4,24 @@ export { DType, DTYPES } from './dtypes';
 export { StatusCode, StatusCodeName, statusCodeName } from './status-codes';
 export { RemotePredictError, SavedModelError } from './errors';
 export {
+  InputTensor,
+  InputTensors,
   isTfjsTensor,
   NumericDType,
+  OutputTensors,
+  OutputTypes,
   PlainTensorInput,
   Tensor,
   TensorDataMap,
   TensorInput,
+  TensorInputData,
   TensorInputDataMap,
   TfjsModule,
   TfjsTensorLike,
+  TfjsTensorOf,
   toTfjs,
   TypedArray,
+  WidenedTensorInput,
 } from './tensor';
 export { ChannelOptions } from './channel-options';
 export { setTargetCredentials, TlsCredentials } from './tls-credentials';
@@ -23,7 +30,15 @@ export { run, runReturningStatus, RunStatusResult } from './run';
 export {
   loadSavedModel, LoadSavedModelOptions, PredictOptions, SavedModel, setTargetOverride, SignatureSpec, TensorSpec,
 } from './saved-model';
-export { ClientRunOptions, PredictionClient, PredictionClientOptions } from './client';
+export {
+  CheckedPredictionClientOptions,
+  ClientDefaults,
+  ClientRunOptions,
+  DefaultOutputTypes,
+  PredictionClient,
+  PredictionClientOptions,
+  PredictionClientOptionsInput,
+} from './client';
 
 /** The libtensorflow version loaded in this process. */
 export const tensorflowVersion: string = native.tensorflowVersion;

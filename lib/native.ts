@@ -14,7 +14,8 @@ export interface NativeOutputTensor {
   data: ArrayBuffer | Uint8Array[];  // DT_STRING: one Uint8Array per element
 }
 
-export interface NativePredictRequest {
+/** What a prepared call fixes: everything but the input tensors. */
+export interface NativeCallSpec {
   targetAddress: string;
   modelName: string;
   modelVersion: number;  // -1: latest
@@ -23,13 +24,12 @@ export interface NativePredictRequest {
   maxRpcDeadlineMillis: number;
   failOpOnRpcError: boolean;
   inputTensorAliases: string[];
-  inputTensors: NativeInputTensor[];
+  inputTypes: number[];  // TensorFlow DataType of each input
   outputTensorAliases: string[];
   outputTypes: number[];
   maxSendMessageBytes: number;  // 0: unlimited
   maxReceiveMessageBytes: number;
   tlsCredentialsId: number;  // 0: plaintext (unless the target has process-wide credentials)
-  cancellable: boolean;  // true when cancel(handle) may be called
 }
 
 export interface NativePredictResult {
@@ -77,6 +77,8 @@ export type NativeRunHandle = object;
 
 /** Opaque handle of a call in flight. */
 export type NativeCallHandle = object;
+/** Opaque handle of a prepared call (a kernel and its aliases). */
+export type NativePreparedCall = object;
 
 /** tfserving_remote_predict.node: direct calls and process-wide settings (libtensorflow_framework only). */
 export interface NativeDirectAddon {
@@ -84,8 +86,17 @@ export interface NativeDirectAddon {
   builtAgainstTensorflowVersion: string;
   opLibraryPath: string;
   registeredOps(): string[];
-  /** Runs the op's kernel directly; never throws for RPC problems (they come back in the result). */
-  predict(request: NativePredictRequest, onDone: (result: NativePredictResult) => void): NativeCallHandle;
+  /** The kernel and alias tensors for a spec (an unusable target fails each call, not this). */
+  prepare(spec: NativeCallSpec): NativePreparedCall;
+  /**
+   * Runs the prepared kernel on copies of `inputs` (of the spec's dtypes), taken before it
+   * returns; never throws for RPC problems (they come back in the result). Returns a handle
+   * for cancel() when `cancellable`.
+   */
+  call(
+    prepared: NativePreparedCall, inputs: NativeInputTensor[], cancellable: boolean,
+    onDone: (result: NativePredictResult) => void,
+  ): NativeCallHandle | undefined;
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
   setTensorEncoding(name: 'tensor_content' | 'typed_fields'): void;

@@ -10,27 +10,51 @@ import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from '.
 import { DTYPES, DType, isDType } from './dtypes';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import type { NativeInputTensor } from './native';
-import { describe, TensorInput, toNativeInput } from './tensor';
+import { describe, InputTensors, OutputTypes, TensorInput, toNativeInput } from './tensor';
+import type { WidenedTensorInput } from './tensor';
 
-export interface RunOptions {
+/**
+ * Options of run() and runReturningStatus().
+ *
+ * `O` is the type of `outputTypes` and `I` that of `inputTensors`; both are
+ * inferred from the call and type its result: `outputTypes: ['float32', 'int64']`
+ * gives `[Tensor<'float32'>, Tensor<'int64'>]`. Annotating a variable with the
+ * plain `RunOptions` (or `satisfies RunOptions`) keeps the dtypes checked.
+ */
+export interface RunOptions<
+  O extends readonly string[] = readonly DType[],
+  I extends readonly unknown[] = readonly TensorInput[],
+> {
   /** `host:port`, or a gRPC target such as `dns:///host:port`, `unix:/path`. Required. */
   targetAddress: string;
   /** Required. */
   modelName: string;
-  inputTensorAliases: string[];
-  /** One tensor per alias, in the same order; copied before the call returns. */
-  inputTensors: TensorInput[];
+  inputTensorAliases: readonly string[];
+  /**
+   * One tensor per alias, in the same order; copied before the call returns.
+   * A dtype typed only as `string` (an object built without annotation) is
+   * accepted and checked when the call is made; see {@link WidenedTensorInput}.
+   */
+  inputTensors: InputTensors<I>;
   /** The outputs to return, in this order. */
-  outputTensorAliases: string[];
-  /** The dtype of each output, one per output alias. */
-  outputTypes: DType[];
+  outputTensorAliases: readonly string[];
+  /** The dtype of each output, one per output alias; a literal tuple types the outputs one by one. */
+  outputTypes: OutputTypes<O>;
   /** Default -1: the latest version. Excludes `versionLabel`. */
   modelVersion?: number;
   /** A version label such as `'stable'`. Excludes `modelVersion` ≥ 0. */
   versionLabel?: string;
   /** Default `'serving_default'`. */
   signatureName?: string;
-  /** The RPC deadline in milliseconds, at most 2^31 - 1 (a RangeError beyond). Default 3000. */
+  /**
+   * The call's deadline in milliseconds: a positive integer, at most 2^31 - 1
+   * (a RangeError beyond). Default 3000. The call then fails with DEADLINE_EXCEEDED.
+   */
+  deadlineMillis?: number;
+  /**
+   * @deprecated The former name of `deadlineMillis`, still honoured. Giving
+   * both is a TypeError.
+   */
   maxRpcDeadlineMillis?: number;
   /** Aborting cancels the RPC; the call then settles with code CANCELLED. */
   signal?: AbortSignal;
@@ -44,6 +68,8 @@ export const RUN_OPTION_DEFAULTS = Object.freeze({
   modelVersion: -1,
   versionLabel: '',
   signatureName: 'serving_default',
+  deadlineMillis: 3000,
+  /** @deprecated The same as `deadlineMillis`. */
   maxRpcDeadlineMillis: 3000,
 });
 
@@ -54,7 +80,7 @@ export interface ResolvedRunOptions {
   modelVersion: number;
   versionLabel: string;
   signatureName: string;
-  maxRpcDeadlineMillis: number;
+  deadlineMillis: number;
   inputTensorAliases: string[];
   inputTensors: NativeInputTensor[];
   outputTensorAliases: string[];
@@ -66,7 +92,7 @@ export interface ResolvedRunOptions {
 
 const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
   'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
-  'modelVersion', 'versionLabel', 'signatureName', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
+  'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
   'credentials',
 ];
 
@@ -100,7 +126,7 @@ export function checkNonEmptyString(value: unknown, name: string, example: strin
 
 /**
  * A non-empty address without NUL characters (the transport takes C strings:
- * anything after a NUL would be dropped silently).
+ * whatever follows a NUL would be dropped silently).
  */
 export function checkTargetAddress(value: unknown, name = 'targetAddress'): string {
   const address = checkNonEmptyString(value, name, "'localhost:8500'");
@@ -157,9 +183,39 @@ export function checkMillis(value: unknown, name: string): number {
   return value;
 }
 
-export function checkDeadline(value: unknown, name = 'maxRpcDeadlineMillis'): number {
-  if (value === undefined) return RUN_OPTION_DEFAULTS.maxRpcDeadlineMillis;
+/** A deadline (`name` as given) or, when undefined, the default of 3000 ms. */
+export function checkDeadline(value: unknown, name = 'deadlineMillis'): number {
+  if (value === undefined) return RUN_OPTION_DEFAULTS.deadlineMillis;
   return checkMillis(value, name);
+}
+
+/**
+ * Which of an option's names the caller gave (a value other than undefined):
+ * `name`, its deprecated `alias`, or neither (undefined). Both is a TypeError
+ * naming both. `prefix` is how messages refer to the object, e.g. `'options.'`.
+ */
+export function givenName(
+  options: Record<string, unknown>, name: string, alias: string, prefix = '',
+): string | undefined {
+  const hasName = options[name] !== undefined;
+  const hasAlias = options[alias] !== undefined;
+  if (hasName && hasAlias) {
+    throw new TypeError(
+      `${prefix}${name} and ${prefix}${alias} were both given: they are one option ` +
+      `(${alias} is its deprecated name); give only ${name}`,
+    );
+  }
+  if (hasName) return name;
+  return hasAlias ? alias : undefined;
+}
+
+/**
+ * The deadline of run() options: `deadlineMillis` or its deprecated alias
+ * `maxRpcDeadlineMillis` (messages name the one given), else the default.
+ */
+export function resolveDeadline(options: Record<string, unknown>, prefix = ''): number {
+  const name = givenName(options, 'deadlineMillis', 'maxRpcDeadlineMillis', prefix);
+  return name === undefined ? RUN_OPTION_DEFAULTS.deadlineMillis : checkMillis(options[name], `${prefix}${name}`);
 }
 
 /** An array of distinct non-empty strings. Returns a copy. */
@@ -221,7 +277,7 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   const versionLabel = checkVersionLabel(o.versionLabel);
   checkVersionChoice(modelVersion, versionLabel);
   const signatureName = checkSignatureName(o.signatureName);
-  const maxRpcDeadlineMillis = checkDeadline(o.maxRpcDeadlineMillis);
+  const deadlineMillis = resolveDeadline(o);
 
   const inputTensorAliases = checkAliases(o.inputTensorAliases, 'inputTensorAliases');
   if (!Array.isArray(o.inputTensors)) {
@@ -238,7 +294,7 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   const channelOptions = resolveChannelOptions(o.channelOptions);
   const tlsId = tlsCredentialsId(o.credentials);
   return {
-    targetAddress, modelName, modelVersion, versionLabel, signatureName, maxRpcDeadlineMillis,
+    targetAddress, modelName, modelVersion, versionLabel, signatureName, deadlineMillis,
     inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal, channelOptions,
     tlsCredentialsId: tlsId,
   };

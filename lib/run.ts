@@ -1,19 +1,21 @@
 // run() and runReturningStatus(): the op's kernel driven directly by the addon,
 // one asynchronous call per invocation, completion back on the event loop.
-import { DTYPES } from './dtypes';
+import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
-import { addonPath, native, NativeCallHandle, NativePredictResult } from './native';
+import { addonPath, native, NativePredictResult } from './native';
 import { resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
 import { StatusCode } from './status-codes';
-import { fromNativeOutput, Tensor, zeroScalarNativeOutput } from './tensor';
+import { preparedCall } from './prepared-calls';
+import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
 
-export interface RunStatusResult {
+/** What runReturningStatus() resolves with; `O` is the type of the call's `outputTypes` (see {@link OutputTensors}). */
+export interface RunStatusResult<O extends readonly string[] = readonly DType[]> {
   /** 0 when the RPC succeeded, else its gRPC status code (4 DEADLINE_EXCEEDED, 14 UNAVAILABLE, ...). */
   statusCode: number;
   /** '' when the RPC succeeded, else the error's message. */
   statusErrorMessage: string;
   /** The outputs in `outputTensorAliases` order; after a failed RPC, zero-filled scalars of the declared dtypes. */
-  outputTensors: Tensor[];
+  outputTensors: OutputTensors<O>;
 }
 
 const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
@@ -23,20 +25,27 @@ const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
  * `outputTensorAliases` order. An RPC error (including a deadline, or an abort
  * through `signal`) rejects with a RemotePredictError carrying the gRPC code.
  *
+ * The outputs are typed from `outputTypes`: `outputTypes: ['float32', 'int64']`
+ * gives `Promise<[Tensor<'float32'>, Tensor<'int64'>]>` (no `as const` needed),
+ * a `DType[]` gives `Promise<Tensor[]>`.
+ *
  * Invalid options throw a TypeError / RangeError synchronously, from run()
- * itself, before anything is sent.
+ * itself, before a byte is sent.
  *
  * The inputs are copied before run() returns: the caller may then mutate,
  * transfer, detach, resize or drop their buffers (or end its worker thread)
  * and the request still carries the values they had at the call.
  */
-export function run(options: RunOptions): Promise<Tensor[]> {
+export function run<
+  const O extends readonly string[] = readonly DType[],
+  const I extends readonly unknown[] = readonly TensorInput[],
+>(options: RunOptions<O, I>): Promise<OutputTensors<O>> {
   const resolved = resolveRunOptions(options);
   return predict(resolved, true).then((result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
     if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
-    return outputs(result, resolved);
+    return outputs(result, resolved) as unknown as OutputTensors<O>;
   });
 }
 
@@ -46,17 +55,22 @@ export function run(options: RunOptions): Promise<Tensor[]> {
  * (with a RemotePredictError) when the call cannot be made at all, e.g. for an
  * unusable target address.
  *
+ * `outputTensors` is typed from `outputTypes` as run()'s result is.
+ *
  * Invalid options throw a TypeError / RangeError synchronously. Inputs are
  * copied before it returns, as for run().
  */
-export function runReturningStatus(options: RunOptions): Promise<RunStatusResult> {
+export function runReturningStatus<
+  const O extends readonly string[] = readonly DType[],
+  const I extends readonly unknown[] = readonly TensorInput[],
+>(options: RunOptions<O, I>): Promise<RunStatusResult<O>> {
   const resolved = resolveRunOptions(options);
   return predict(resolved, false).then((result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     return {
       statusCode: result.statusCode,
       statusErrorMessage: result.statusErrorMessage,
-      outputTensors: outputs(result, resolved),
+      outputTensors: outputs(result, resolved) as unknown as OutputTensors<O>,
     };
   });
 }
@@ -93,9 +107,9 @@ function isCancelled(result: NativePredictResult): boolean {
 }
 
 function requireDirectCalls(): void {
-  if (typeof native.predict !== 'function' || typeof native.cancel !== 'function') {
+  if (typeof native.prepare !== 'function' || typeof native.call !== 'function') {
     throw new Error(
-      `tfserving-remote-predict: the native addon ${addonPath} has no predict(); it predates this API, rebuild it (npm run build)`,
+      `tfserving-remote-predict: the native addon ${addonPath} has no prepare()/call(); it predates this API, rebuild it (npm run build)`,
     );
   }
 }
@@ -113,34 +127,16 @@ function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promi
   const settled = new Promise<NativePredictResult>((resolve) => { settle = resolve; });
   let done = false;
   const onAbort = (): void => {
-    if (!done) native.cancel(handle);
+    if (!done && handle !== undefined) native.cancel(handle);
   };
   // Outside the promise: anything the addon refuses throws from run() itself,
   // and the inputs have been copied by the time it returns.
-  const handle: NativeCallHandle = native.predict(
-    {
-      targetAddress: resolved.targetAddress,
-      modelName: resolved.modelName,
-      modelVersion: resolved.modelVersion,
-      versionLabel: resolved.versionLabel,
-      signatureName: resolved.signatureName,
-      maxRpcDeadlineMillis: resolved.maxRpcDeadlineMillis,
-      failOpOnRpcError,
-      inputTensorAliases: resolved.inputTensorAliases,
-      inputTensors: resolved.inputTensors,
-      outputTensorAliases: resolved.outputTensorAliases,
-      outputTypes: resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType),
-      ...resolved.channelOptions,
-      tlsCredentialsId: resolved.tlsCredentialsId,
-      cancellable: signal !== undefined,
-    },
-    (result) => {
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      // Once aborted, the call settles as cancelled even if its answer raced the abort.
-      settle(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
-    },
-  );
+  const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
+    done = true;
+    signal?.removeEventListener('abort', onAbort);
+    // Once aborted, the call settles as cancelled even if its answer raced the abort.
+    settle(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
+  });
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;
 }

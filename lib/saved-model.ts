@@ -9,9 +9,9 @@ import { SavedModelError } from './errors';
 import {
   native, NativeRunHandle, NativeSavedModel, NativeSavedModelRunResult, NativeSignature, NativeTensorSpec,
 } from './native';
-import { checkKnownKeys, checkMillis, checkObject, checkSignal, checkTargetAddress } from './options';
+import { checkKnownKeys, checkMillis, checkObject, checkSignal, checkTargetAddress, givenName } from './options';
 import { StatusCode } from './status-codes';
-import { describe, fromNativeOutput, Tensor, TensorInput, toNativeInput } from './tensor';
+import { describe, fromNativeOutput, InputTensor, Tensor, TensorInput, toNativeInput } from './tensor';
 
 export interface LoadSavedModelOptions {
   /** The MetaGraph's tag set. Default `['serve']`. */
@@ -44,14 +44,22 @@ export interface PredictOptions {
   signature?: string;
   /** The outputs to compute; default all of the signature's. */
   outputs?: string[];
-  /** The run's deadline in milliseconds (at most 2^31 - 1): it then fails with DEADLINE_EXCEEDED and its RPCs are cancelled. */
+  /**
+   * The run's deadline in milliseconds (a positive integer, at most 2^31 - 1):
+   * it then fails with DEADLINE_EXCEEDED and its RPCs are cancelled. Default: none.
+   */
+  deadlineMillis?: number;
+  /**
+   * @deprecated The former name of `deadlineMillis`, still honoured. Giving
+   * both is a TypeError.
+   */
   timeoutMillis?: number;
   /** Aborting cancels the run's RPCs; the call rejects with CANCELLED. */
   signal?: AbortSignal;
 }
 
 const LOAD_OPTIONS: readonly (keyof LoadSavedModelOptions)[] = ['tags', 'targetOverrides'];
-const PREDICT_OPTIONS: readonly (keyof PredictOptions)[] = ['signature', 'outputs', 'timeoutMillis', 'signal'];
+const PREDICT_OPTIONS: readonly (keyof PredictOptions)[] = ['signature', 'outputs', 'deadlineMillis', 'timeoutMillis', 'signal'];
 
 function specsFromNative(specs: NativeTensorSpec[]): Record<string, TensorSpec> {
   const out: Record<string, TensorSpec> = {};
@@ -111,8 +119,14 @@ export class SavedModel {
    * RangeError synchronously. A failed run rejects with a SavedModelError.
    * The inputs are copied before predict() returns: the caller may then
    * mutate, transfer, detach, resize or drop their buffers.
+   *
+   * As for run(), an input whose dtype is typed only as `string` (an object
+   * built without annotation) is accepted and checked when the call is made.
    */
-  predict(inputs: Record<string, TensorInput>, options: PredictOptions = {}): Promise<Record<string, Tensor>> {
+  predict<const In extends Readonly<Record<string, unknown>> = Readonly<Record<string, TensorInput>>>(
+    inputs: { readonly [K in keyof In]: InputTensor<In[K]> },
+    options: PredictOptions = {},
+  ): Promise<Record<string, Tensor>> {
     const o = checkObject(options, 'options');
     checkKnownKeys(o, PREDICT_OPTIONS, 'options');
     const signatureName = o.signature ?? 'serving_default';
@@ -126,7 +140,8 @@ export class SavedModel {
     }
     const feeds = this.#checkInputs(inputs, signatureName, signature);
     const outputNames = this.#checkOutputs(o.outputs, signatureName, signature);
-    const timeoutMillis = o.timeoutMillis === undefined ? 0 : checkMillis(o.timeoutMillis, 'options.timeoutMillis');
+    const deadlineName = givenName(o, 'deadlineMillis', 'timeoutMillis', 'options.');
+    const deadlineMillis = deadlineName === undefined ? 0 : checkMillis(o[deadlineName], `options.${deadlineName}`);
     const signal = checkSignal(o.signal, 'options.signal');
 
     const model = this.#native;
@@ -144,7 +159,7 @@ export class SavedModel {
     // itself, and the inputs have been copied by the time it returns.
     const handle: NativeRunHandle = native.runSavedModel(
       model,
-      { inputs: feeds, outputs: outputNames.map((n) => signature.outputs[n].tensorName), timeoutMillis },
+      { inputs: feeds, outputs: outputNames.map((n) => signature.outputs[n].tensorName), timeoutMillis: deadlineMillis },
       (result: NativeSavedModelRunResult) => {
         done = true;
         this.#inFlight -= 1;
@@ -287,8 +302,8 @@ export function loadSavedModel(exportDir: string, options: LoadSavedModelOptions
 }
 
 /**
- * Process-wide: wherever any graph (a SavedModel loaded here, by tfjs-node or
- * by anything else in this process) says `from`, kernels created from now on
+ * Process-wide: wherever a graph (a SavedModel loaded here, by tfjs-node or
+ * by other code in this process) says `from`, kernels created from now on
  * dial `to` instead. `null` removes the override.
  */
 export function setTargetOverride(from: string, to: string | null): void {

@@ -43,7 +43,10 @@ export type Tensor<D extends DType = DType> = {
 }[D];
 
 /** What an input tensor's `data` may be: as for outputs, and strings may be JS strings (sent UTF-8). */
-export type TensorInputDataMap = Omit<TensorDataMap, 'string'> & { string: (Uint8Array | string)[] };
+export type TensorInputDataMap = Omit<TensorDataMap, 'string'> & { string: readonly (Uint8Array | string)[] };
+
+/** The `data` of an input tensor of some dtype: a typed array, or for strings an array of Uint8Array / string. */
+export type TensorInputData = TensorInputDataMap[DType];
 
 export type PlainTensorInput<D extends DType = DType> = {
   [K in D]: { dtype: K; shape: readonly number[]; data: TensorInputDataMap[K] };
@@ -58,6 +61,67 @@ export interface TfjsTensorLike {
 
 /** An input tensor: a plain `{ dtype, shape, data }` or a tfjs tensor. */
 export type TensorInput = PlainTensorInput | TfjsTensorLike;
+
+/**
+ * A plain input tensor whose `dtype` the compiler knows only as a `string`, as
+ * in an object built without a type annotation
+ * (`const x = { dtype: 'float32', shape: [3], data }` gives `dtype: string`).
+ * Accepted when `shape` and `data` have the types of a tensor's; whether the
+ * dtype is one of {@link DType} and suits `data` is then checked when the call
+ * is made (a TypeError naming the input). Annotate the object
+ * (`: PlainTensorInput`, `satisfies RunOptions`) to have the compiler check it.
+ */
+export interface WidenedTensorInput {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly data: TensorInputData;
+}
+
+/** The dtypes of @tensorflow/tfjs tensors (those an input tfjs tensor may have). */
+export type TfjsDType = 'float32' | 'int32' | 'bool' | 'complex64' | 'string';
+
+/** A tfjs tensor as an input: one of the dtypes tfjs has. */
+export interface TfjsTensorInput extends TfjsTensorLike {
+  readonly dtype: TfjsDType;
+}
+
+/**
+ * What an input tensor of type `X` must be: a tfjs tensor as it is; a plain
+ * tensor with a literal dtype (`'float32'`) must carry that dtype's data (a
+ * union of dtypes: the data of one of them); a dtype typed `string` is a
+ * {@link WidenedTensorInput}; a string literal that names no dtype is refused.
+ */
+export type InputTensor<X> =
+  X extends TfjsTensorLike ? X
+  : X extends { readonly dtype: infer D } ? (
+    string extends D ? WidenedTensorInput
+    : [D] extends [DType] ? { readonly dtype: D; readonly shape: readonly number[]; readonly data: TensorInputDataMap[D & DType] }
+    : { readonly dtype: DType; readonly shape: readonly number[]; readonly data: TensorInputData }
+  )
+  // Also what object literals written inside a predict() call are checked against.
+  : PlainTensorInput | TfjsTensorInput;
+
+/** Input tensors as run() takes them: each element checked by {@link InputTensor}. */
+export type InputTensors<I extends readonly unknown[]> = { readonly [K in keyof I]: InputTensor<I[K]> };
+
+/** A dtype name as written in `outputTypes`: a {@link DType}, or a `string` known only at run time (checked then). */
+type OutputTypeOf<S> = S extends DType ? S : string extends S ? string : DType;
+
+/**
+ * `outputTypes` as run() takes them: literal dtypes (`['float32', 'int64']`),
+ * `DType[]`, or `string[]` from an object built without annotation (checked
+ * when the call is made). A string literal that names no dtype is refused.
+ */
+export type OutputTypes<O extends readonly string[]> = { readonly [K in keyof O]: OutputTypeOf<O[K]> };
+
+/**
+ * The outputs for `outputTypes` of type `O`: a tuple typed per dtype for a
+ * literal tuple (`['float32', 'int64']` → `[Tensor<'float32'>, Tensor<'int64'>]`),
+ * `Tensor[]` for `DType[]` or `string[]`.
+ */
+export type OutputTensors<O extends readonly string[]> = {
+  -readonly [K in keyof O]: Tensor<O[K] extends DType ? O[K] : DType>;
+};
 
 /** tfjs dtype → dtype here (tfjs stores bool as Uint8Array, complex64 interleaved). */
 const TFJS_DTYPES: Readonly<Record<string, DType>> = {
@@ -238,20 +302,33 @@ export function zeroScalarNativeOutput(dtype: DType): NativeOutputTensor {
   };
 }
 
-/** The parts of the @tensorflow/tfjs module `toTfjs` uses. */
+/**
+ * The parts of the @tensorflow/tfjs (or tfjs-node) module `toTfjs` uses; the
+ * module itself (`import * as tf from '@tensorflow/tfjs'`) is one. When it
+ * also has `tidy()`, the intermediate tensors of a complex64 conversion are
+ * released through it.
+ */
 export interface TfjsModule {
   tensor(values: unknown, shape?: number[], dtype?: string): unknown;
   complex(real: unknown, imag: unknown): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tfjs's tidy() takes a TensorContainer-returning fn
-  tidy?(fn: () => any): unknown;
 }
+
+/** The tensor type of a tfjs module: what its `tensor()` returns (`tf.Tensor` for @tensorflow/tfjs). */
+export type TfjsTensorOf<M extends TfjsModule> = ReturnType<M['tensor']>;
 
 /**
  * Turns a tensor into a tfjs tensor, given your tfjs module:
- * `toTfjs<tf.Tensor>(outputs[0], tf)`. tfjs has float32, int32, bool, string
- * and complex64; other dtypes are a TypeError (convert their data yourself).
+ * `const t = toTfjs(outputs[0], tf)` is a `tf.Tensor` (the type of
+ * `tf.tensor()`'s result). tfjs has float32, int32, bool, string and
+ * complex64; other dtypes are a TypeError (convert their data yourself).
  */
-export function toTfjs<T = unknown>(tensor: Tensor, tf: TfjsModule): T {
+export function toTfjs<M extends TfjsModule>(tensor: Tensor, tf: M): TfjsTensorOf<M>;
+/**
+ * @deprecated Leave out the type argument: `toTfjs(tensor, tf)` infers the
+ * tensor type from the module. This form returns whatever `T` is said to be.
+ */
+export function toTfjs<T>(tensor: Tensor, tf: TfjsModule): T;
+export function toTfjs(tensor: Tensor, tf: TfjsModule): unknown {
   if (typeof tf !== 'object' || tf === null || typeof tf.tensor !== 'function') {
     throw new TypeError(`toTfjs: tf must be the @tensorflow/tfjs module, got ${describe(tf)}`);
   }
@@ -264,7 +341,7 @@ export function toTfjs<T = unknown>(tensor: Tensor, tf: TfjsModule): T {
     case 'int32':
     case 'bool':
     case 'string':
-      return tf.tensor(tensor.data, shape, tensor.dtype) as T;
+      return tf.tensor(tensor.data, shape, tensor.dtype);
     case 'complex64': {
       if (typeof tf.complex !== 'function') throw new TypeError('toTfjs: tf.complex is not a function');
       const values = tensor.data;
@@ -274,8 +351,10 @@ export function toTfjs<T = unknown>(tensor: Tensor, tf: TfjsModule): T {
         real[i] = values[2 * i];
         imag[i] = values[2 * i + 1];
       }
-      const make = () => tf.complex(tf.tensor(real, shape, 'float32'), tf.tensor(imag, shape, 'float32'));
-      return (typeof tf.tidy === 'function' ? tf.tidy(make) : make()) as T;
+      const make = (): unknown => tf.complex(tf.tensor(real, shape, 'float32'), tf.tensor(imag, shape, 'float32'));
+      // tidy() disposes the real and imaginary parts (complex() keeps its own references).
+      const { tidy } = tf as { tidy?: unknown };
+      return typeof tidy === 'function' ? (tidy as (fn: () => unknown) => unknown).call(tf, make) : make();
     }
     default:
       throw new TypeError(

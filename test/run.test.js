@@ -294,6 +294,19 @@ describe('run() and runReturningStatus() over gRPC', function () {
       assert.ok(statusMs >= 190 && statusMs < 1000, `runReturningStatus() took ${statusMs} ms`);
     });
 
+    it('deadlineMillis (the name run() documents) 200 against a 2 s model → DEADLINE_EXCEEDED in under 1 s', async function () {
+      let started = performance.now();
+      await rejectsWith(run(slow(2000, { deadlineMillis: 200 })), 'DEADLINE_EXCEEDED');
+      const failMs = performance.now() - started;
+      started = performance.now();
+      await statusIs(runReturningStatus(slow(2000, { deadlineMillis: 200 })), 'DEADLINE_EXCEEDED', ['float32']);
+      const statusMs = performance.now() - started;
+      assert.ok(failMs >= 190 && failMs < 1000, `run() took ${failMs} ms`);
+      assert.ok(statusMs >= 190 && statusMs < 1000, `runReturningStatus() took ${statusMs} ms`);
+      const [y] = await run(slow(100, { deadlineMillis: 900 }));
+      assertTensor(y, { dtype: 'float32', shape: [2], data: f32(7, -7) }, 'y');
+    });
+
     it('a deadline longer than the model succeeds (deadlines are not truncated to seconds)', async function () {
       const [y] = await run(slow(100, { maxRpcDeadlineMillis: 900 }));
       assertTensor(y, { dtype: 'float32', shape: [2], data: f32(7, -7) }, 'y');
@@ -336,9 +349,9 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
 
     it('an already-aborted signal settles as CANCELLED without a native call', async function () {
-      const saved = Object.getOwnPropertyDescriptor(native, 'predict');
+      const saved = Object.getOwnPropertyDescriptor(native, 'call');
       let calls = 0;
-      native.predict = (...args) => {
+      native.call = (...args) => {
         calls += 1;
         return saved.value(...args);
       };
@@ -350,7 +363,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
           'CANCELLED', ['string', 'bool']);
         assert.equal(calls, 0);
       } finally {
-        Object.defineProperty(native, 'predict', saved);
+        Object.defineProperty(native, 'call', saved);
       }
     });
 
@@ -376,6 +389,46 @@ describe('run() and runReturningStatus() over gRPC', function () {
       const status = await client.runReturningStatus({ ...x, modelName: 'no_such_model' });
       assert.equal(status.statusCode, 5);
       await rejectsWith(client.run({ ...x, signatureName: 'nope' }), 'FAILED_PRECONDITION');
+    });
+  });
+
+  describe('PredictionClient deadlines and close()', function () {
+    const call = (delayMs, patch = {}) => {
+      const { targetAddress, modelName, ...rest } = slow(delayMs, patch);
+      return rest;
+    };
+
+    it('the default deadline (either name) applies; a call\'s own, under either name, replaces it', async function () {
+      for (const name of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
+        const client = new PredictionClient({ targetAddress: target, modelName: 'slow', [name]: 200 });
+        await rejectsWith(client.run(call(2000)), 'DEADLINE_EXCEEDED');
+        for (const own of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
+          const [y] = await client.run(call(300, { [own]: 5000 }));
+          assert.deepEqual(Array.from(y.data), [7, -7], `default ${name}, per call ${own}`);
+        }
+      }
+      const patient = new PredictionClient({ targetAddress: target, modelName: 'slow', deadlineMillis: 5000 });
+      const status = await patient.runReturningStatus(call(2000, { maxRpcDeadlineMillis: 200 }));
+      assert.equal(status.statusCode, api.StatusCode.DEADLINE_EXCEEDED);
+    });
+
+    it('close(): calls in flight finish unaffected; later calls reject FAILED_PRECONDITION; idempotent', async function () {
+      const client = new PredictionClient({ targetAddress: target, modelName: 'slow', deadlineMillis: 10000 });
+      const inFlight = [client.run(call(400)), client.runReturningStatus(call(400))];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      client.close();
+      assert.equal(client.closed, true);
+      const [[y], status] = await Promise.all(inFlight);
+      assert.deepEqual(Array.from(y.data), [7, -7]);
+      assert.equal(status.statusCode, 0);
+      assert.deepEqual(Array.from(status.outputTensors[0].data), [7, -7]);
+      client.close();
+      const error = await rejectsWith(client.run(call(0)), 'FAILED_PRECONDITION');
+      assert.match(error.message, /^FAILED_PRECONDITION: this PredictionClient \(target .*\) has been closed/);
+      await rejectsWith(client.runReturningStatus(call(0)), 'FAILED_PRECONDITION');
+      // Another client of the same target is not affected (the channel is shared).
+      const other = new PredictionClient({ targetAddress: target, modelName: 'slow' });
+      assert.deepEqual(Array.from((await other.run(call(0)))[0].data), [7, -7]);
     });
   });
 

@@ -128,7 +128,26 @@ describe('loadSavedModel() with the op inside', function () {
   });
 
   describe('deadlines and cancellation reach the RPC', function () {
-    it('timeoutMillis 300 against a 2 s remote model: DEADLINE_EXCEEDED in under 1 s; the server sees the cancel', async function () {
+    it('deadlineMillis 300 against a 2 s remote model: DEADLINE_EXCEEDED in under 1 s; the server sees the cancel', async function () {
+      const model = await load('slow_remote_predict');
+      const mark = server.stderr().length;
+      const started = performance.now();
+      await rejectsWithCode(model.predict(slowInputs(2000, 1), { deadlineMillis: 300 }), 'DEADLINE_EXCEEDED',
+        /the run's deadline of 300 ms was exceeded/);
+      const ms = performance.now() - started;
+      assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+      await serverSawCancellation(mark);
+    });
+
+    it('a deadline longer than the run, under either name, lets it finish', async function () {
+      const model = await load('slow_remote_predict');
+      for (const options of [{ deadlineMillis: 5000 }, { timeoutMillis: 5000 }, { deadlineMillis: undefined, timeoutMillis: 5000 }]) {
+        const { y } = await model.predict(slowInputs(100, 3, -3), options);
+        assert.deepEqual(Array.from(y.data), [3, -3], JSON.stringify(options));
+      }
+    });
+
+    it('timeoutMillis (deprecated alias) 300 against a 2 s remote model: DEADLINE_EXCEEDED in under 1 s; the server sees the cancel', async function () {
       const model = await load('slow_remote_predict');
       const mark = server.stderr().length;
       const started = performance.now();
@@ -227,6 +246,12 @@ describe('loadSavedModel() with the op inside', function () {
         [{ x: { dtype: 'float32', shape: [2], data: f32(1) } }, {}, RangeError, /^inputs\.x\.data/],
         [x(1), { outputs: ['nope'] }, TypeError, /^options\.outputs\[0\] must be an output of signature 'serving_default'/],
         [x(1), { timeoutMillis: 0 }, RangeError, /^options\.timeoutMillis must be a positive integer/],
+        [x(1), { deadlineMillis: 0 }, RangeError, /^options\.deadlineMillis must be a positive integer \(milliseconds\) no greater than 2147483647/],
+        [x(1), { deadlineMillis: 2 ** 31 }, RangeError, /^options\.deadlineMillis must be a positive integer/],
+        [x(1), { deadlineMillis: '5' }, TypeError, /^options\.deadlineMillis must be a positive integer .* got "5"$/],
+        [x(1), { deadlineMillis: 5, timeoutMillis: 5 }, TypeError,
+          /^options\.deadlineMillis and options\.timeoutMillis were both given: they are one option \(timeoutMillis is its deprecated name\); give only deadlineMillis$/],
+        [x(1), { deadlineMillis: 5, timeoutMillis: 0 }, TypeError, /^options\.deadlineMillis and options\.timeoutMillis were both given/],
         [x(1), { signal: {} }, TypeError, /^options\.signal must be an AbortSignal/],
         [x(1), { deadline: 5 }, TypeError, /unknown option 'deadline'/],
       ];

@@ -18,7 +18,8 @@ describe('validation', function () {
   let connections = 0;
   let target;
   let nativeCalls = 0;
-  let savedPredict;
+  const NATIVE_CALLS = ['prepare', 'call'];
+  const saved = {};
 
   before(async function () {
     sentinel = net.createServer((socket) => {
@@ -27,17 +28,18 @@ describe('validation', function () {
     });
     await new Promise((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
     target = `127.0.0.1:${sentinel.address().port}`;
-    // The addon's exports are a plain object: count calls of predict().
-    savedPredict = Object.getOwnPropertyDescriptor(native, 'predict');
-    native.predict = () => {
-      nativeCalls += 1;
-      throw new Error('predict() must not be reached by invalid options');
-    };
+    // The addon's exports are a plain object: count calls of prepare() and call().
+    for (const name of NATIVE_CALLS) {
+      saved[name] = Object.getOwnPropertyDescriptor(native, name);
+      native[name] = () => {
+        nativeCalls += 1;
+        throw new Error(`${name}() must not be reached by invalid options`);
+      };
+    }
   });
 
   after(async function () {
-    if (savedPredict) Object.defineProperty(native, 'predict', savedPredict);
-    else delete native.predict;
+    for (const name of NATIVE_CALLS) Object.defineProperty(native, name, saved[name]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => sentinel.close(resolve));
     assert.equal(connections, 0, 'the sentinel server saw a connection');
@@ -175,6 +177,26 @@ describe('validation', function () {
         'maxRpcDeadlineMillis must be a positive integer (milliseconds) no greater than 2147483647 (about 24.8 days), got "200"');
     });
 
+    it('deadlineMillis not a positive integer ≤ 2^31 - 1 → RangeError (TypeError when not a number), naming deadlineMillis', function () {
+      for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 31]) {
+        assertInvalid(options({ deadlineMillis: bad }), RangeError,
+          `deadlineMillis must be a positive integer (milliseconds) no greater than 2147483647 (about 24.8 days), got ${bad}`);
+      }
+      assertInvalid(options({ deadlineMillis: '200' }), TypeError,
+        'deadlineMillis must be a positive integer (milliseconds) no greater than 2147483647 (about 24.8 days), got "200"');
+      assertInvalid(options({ deadlineMillis: null }), TypeError, /^deadlineMillis must be a positive integer .* got null$/);
+    });
+
+    it('deadlineMillis and its deprecated alias maxRpcDeadlineMillis together → TypeError naming both', function () {
+      const both = 'deadlineMillis and maxRpcDeadlineMillis were both given: they are one option ' +
+        '(maxRpcDeadlineMillis is its deprecated name); give only deadlineMillis';
+      assertInvalid(options({ deadlineMillis: 200, maxRpcDeadlineMillis: 200 }), TypeError, both);
+      assertInvalid(options({ deadlineMillis: 200, maxRpcDeadlineMillis: 0 }), TypeError, both);
+      // The message names the name given.
+      assertInvalid(options({ deadlineMillis: undefined, maxRpcDeadlineMillis: 0 }), RangeError, /^maxRpcDeadlineMillis must be/);
+      assertInvalid(options({ deadlineMillis: 0, maxRpcDeadlineMillis: undefined }), RangeError, /^deadlineMillis must be/);
+    });
+
     it('modelVersion must be an integer ≥ -1 and excludes versionLabel', function () {
       assertInvalid(options({ modelVersion: -2 }), RangeError, /^modelVersion must be an integer ≥ -1 .* got -2$/);
       assertInvalid(options({ modelVersion: 1.5 }), RangeError, /^modelVersion must be an integer ≥ -1 .* got 1\.5$/);
@@ -192,6 +214,8 @@ describe('validation', function () {
     it('unknown options are refused (a typo would be ignored otherwise)', function () {
       assertInvalid(options({ maxRpcDeadlineMilis: 100 }), TypeError,
         /^options has an unknown option 'maxRpcDeadlineMilis'; known options are targetAddress, modelName/);
+      assertInvalid(options({ deadline: 100 }), TypeError,
+        /^options has an unknown option 'deadline'; known options are .*signatureName, deadlineMillis, maxRpcDeadlineMillis, signal/);
       assertInvalid(options({ failOpOnRpcError: false }), TypeError,
         /^options has an unknown option 'failOpOnRpcError': run\(\) fails on RPC errors; runReturningStatus\(\)/);
       assertInvalid(undefined, TypeError, 'options must be an object, got undefined');
@@ -211,6 +235,48 @@ describe('validation', function () {
         (e) => e instanceof TypeError && /unknown option 'channel'/.test(e.message));
       assert.throws(() => new PredictionClient({ targetAddress: target, channelOptions: { maxReceiveMessageBytes: 0 } }),
         (e) => e instanceof RangeError && /^channelOptions\.maxReceiveMessageBytes must be a positive integer/.test(e.message));
+    });
+
+    it('deadlineMillis (or its alias) in the constructor and per call: validated under the name given; both → TypeError', function () {
+      const invalid = (fn, type, pattern) => assert.throws(fn, (e) => e instanceof type && pattern.test(e.message), `${pattern}`);
+      invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: 0 }), RangeError, /^deadlineMillis must be a positive integer/);
+      invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: '5' }), TypeError, /^deadlineMillis must be a positive integer/);
+      invalid(() => new PredictionClient({ targetAddress: target, maxRpcDeadlineMillis: 2 ** 31 }), RangeError,
+        /^maxRpcDeadlineMillis must be a positive integer/);
+      invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: 100, maxRpcDeadlineMillis: 100 }), TypeError,
+        /^deadlineMillis and maxRpcDeadlineMillis were both given: .*give only deadlineMillis$/);
+      // Either name is the default's; it appears as deadlineMillis.
+      assert.deepEqual(new PredictionClient({ targetAddress: target, maxRpcDeadlineMillis: 250 }).defaults, { deadlineMillis: 250 });
+      assert.deepEqual(new PredictionClient({ targetAddress: target, deadlineMillis: 250 }).defaults, { deadlineMillis: 250 });
+
+      const client = new PredictionClient({ targetAddress: target, modelName: 'half_plus_two', outputTypes: ['float32'], deadlineMillis: 5000 });
+      const call = { inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [1], data: f32(1) }], outputTensorAliases: ['y'] };
+      invalid(() => client.run({ ...call, deadlineMillis: 0 }), RangeError, /^deadlineMillis must be/);
+      invalid(() => client.run({ ...call, maxRpcDeadlineMillis: -5 }), RangeError, /^maxRpcDeadlineMillis must be/);
+      invalid(() => client.runReturningStatus({ ...call, deadlineMillis: 10, maxRpcDeadlineMillis: 10 }), TypeError,
+        /^deadlineMillis and maxRpcDeadlineMillis were both given/);
+    });
+
+    it('close(): later calls reject with FAILED_PRECONDITION (nothing is sent); invalid options still throw; idempotent', async function () {
+      const client = new PredictionClient({ targetAddress: target, modelName: 'half_plus_two', outputTypes: ['float32'] });
+      const call = { inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [1], data: f32(1) }], outputTensorAliases: ['y'] };
+      assert.equal(client.closed, false);
+      client.close();
+      client.close();
+      assert.equal(client.closed, true);
+      for (const method of ['run', 'runReturningStatus']) {
+        const pending = client[method](call);
+        assert.ok(pending instanceof Promise, `${method}() returns a promise`);
+        await assert.rejects(pending, (e) => {
+          assert.ok(e instanceof RemotePredictError, `${method}: ${e && e.stack}`);
+          assert.equal(e.codeName, 'FAILED_PRECONDITION');
+          assert.equal(e.code, StatusCode.FAILED_PRECONDITION);
+          assert.equal(e.details, `this PredictionClient (target ${target}) has been closed; create another one to call it again`);
+          return true;
+        });
+        assert.throws(() => client[method]({ ...call, inputTensors: [{ dtype: 'float32', shape: [2], data: f32(1) }] }), RangeError);
+        assert.throws(() => client[method]({ ...call, targetAddress: 'elsewhere:1' }), TypeError);
+      }
     });
 
     it('validates channelOptions, for run() too', function () {
@@ -316,6 +382,21 @@ describe('tensor conversion (no network)', function () {
       if (name === 'string') assert.equal(out.data[0].length, 0);
       else assert.ok(Array.from(out.data).every((v) => v == 0)); // eslint-disable-line eqeqeq
     }
+  });
+
+  it('toTfjs builds complex64 through the module\'s tidy() when it has one (called on the module), directly otherwise', function () {
+    const calls = [];
+    const tf = {
+      tensor: (values, shape, dtype) => ({ values: Array.from(values), shape, dtype }),
+      complex: (real, imag) => ({ real, imag }),
+    };
+    const expected = { real: { values: [1, 3], shape: [2], dtype: 'float32' }, imag: { values: [2, 4], shape: [2], dtype: 'float32' } };
+    const c64 = { dtype: 'complex64', shape: [2], data: f32(1, 2, 3, 4) };
+    assert.deepEqual(api.toTfjs(c64, tf), expected);
+    const withTidy = { ...tf, tidy(fn) { calls.push(this); return fn(); } };
+    assert.deepEqual(api.toTfjs(c64, withTidy), expected);
+    assert.deepEqual(calls, [withTidy]);
+    assert.deepEqual(api.toTfjs({ dtype: 'int32', shape: [1], data: new Int32Array([7]) }, tf), { values: [7], shape: [1], dtype: 'int32' });
   });
 
   it('toTfjs refuses dtypes tfjs lacks, with a clear TypeError', function () {

@@ -5,7 +5,6 @@
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
 #include "cpp/direct/remote_predict_call.h"
-#include "cpp/direct/remote_predict_kernel_cache.h"
 #include "tensorflow/core/platform/env.h"
 #include "tensorflow/core/platform/threadpool.h"
 
@@ -51,75 +50,101 @@ void DeliverResult(Napi::Env env, PendingCall& call) {
   on_done.Call({result});
 }
 
-RemotePredictKernelKey KeyFromJs(const Napi::Object& request) {
-  RemotePredictKernelKey key;
-  key.target_address = request.Get("targetAddress").As<Napi::String>().Utf8Value();
-  key.model_name = request.Get("modelName").As<Napi::String>().Utf8Value();
-  key.model_version = request.Get("modelVersion").As<Napi::Number>().Int64Value();
-  key.version_label = request.Get("versionLabel").As<Napi::String>().Utf8Value();
-  key.signature_name = request.Get("signatureName").As<Napi::String>().Utf8Value();
-  key.max_rpc_deadline_millis =
-      request.Get("maxRpcDeadlineMillis").As<Napi::Number>().Int64Value();
-  key.fail_op_on_rpc_error = request.Get("failOpOnRpcError").As<Napi::Boolean>();
-  key.max_send_message_bytes = request.Get("maxSendMessageBytes").As<Napi::Number>().Int32Value();
-  key.max_receive_message_bytes =
-      request.Get("maxReceiveMessageBytes").As<Napi::Number>().Int32Value();
-  key.tls_credentials_id = request.Get("tlsCredentialsId").As<Napi::Number>().Int64Value();
-  Napi::Array types = request.Get("outputTypes").As<Napi::Array>();
+// What a call needs besides its inputs: the kernel and alias tensors, or why
+// there is none (an unusable target is reported by each call, asynchronously).
+struct PreparedCall {
+  absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> prepared;
+};
+using PreparedRef = std::shared_ptr<const PreparedCall>;
+
+tensorflow::DataTypeVector TypesFromJs(const Napi::Object& spec, const char* key) {
+  Napi::Array types = spec.Get(key).As<Napi::Array>();
+  tensorflow::DataTypeVector out;
+  out.reserve(types.Length());
   for (uint32_t i = 0; i < types.Length(); ++i) {
-    key.output_types.push_back(
-        static_cast<tensorflow::DataType>(types.Get(i).As<Napi::Number>().Int32Value()));
+    out.push_back(static_cast<tensorflow::DataType>(types.Get(i).As<Napi::Number>().Int32Value()));
   }
+  return out;
+}
+
+RemotePredictKernelKey KeyFromJs(const Napi::Object& spec) {
+  RemotePredictKernelKey key;
+  key.target_address = spec.Get("targetAddress").As<Napi::String>().Utf8Value();
+  key.model_name = spec.Get("modelName").As<Napi::String>().Utf8Value();
+  key.model_version = spec.Get("modelVersion").As<Napi::Number>().Int64Value();
+  key.version_label = spec.Get("versionLabel").As<Napi::String>().Utf8Value();
+  key.signature_name = spec.Get("signatureName").As<Napi::String>().Utf8Value();
+  key.max_rpc_deadline_millis = spec.Get("maxRpcDeadlineMillis").As<Napi::Number>().Int64Value();
+  key.fail_op_on_rpc_error = spec.Get("failOpOnRpcError").As<Napi::Boolean>();
+  key.max_send_message_bytes = spec.Get("maxSendMessageBytes").As<Napi::Number>().Int32Value();
+  key.max_receive_message_bytes =
+      spec.Get("maxReceiveMessageBytes").As<Napi::Number>().Int32Value();
+  key.tls_credentials_id = spec.Get("tlsCredentialsId").As<Napi::Number>().Int64Value();
+  key.input_types = TypesFromJs(spec, "inputTypes");
+  key.output_types = TypesFromJs(spec, "outputTypes");
   return key;
 }
 
-Napi::Value Predict(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object request = info[0].As<Napi::Object>();
-  Napi::Function on_done = info[1].As<Napi::Function>();
+// prepare(spec) -> prepared: once per option set, not per call.
+Napi::Value Prepare(const Napi::CallbackInfo& info) {
+  Napi::Object spec = info[0].As<Napi::Object>();
+  const RemotePredictKernelKey key = KeyFromJs(spec);
+  auto call = std::make_shared<PreparedCall>();
+  call->prepared = PrepareRemotePredict(key, StringsFromJs(spec, "inputTensorAliases"),
+                                        StringsFromJs(spec, "outputTensorAliases"));
+  return Napi::External<PreparedRef>::New(info.Env(), new PreparedRef(std::move(call)),
+                                          [](Napi::Env, PreparedRef* held) { delete held; });
+}
 
-  auto call = std::make_shared<PendingCall>();
-  RemotePredictKernelKey key = KeyFromJs(request);
-  RemotePredictCallInputs inputs;
-  inputs.input_aliases = StringsFromJs(request, "inputTensorAliases");
-  inputs.output_aliases = StringsFromJs(request, "outputTensorAliases");
-  Napi::Array tensors = request.Get("inputTensors").As<Napi::Array>();
+// call(prepared, inputTensors, cancellable, onDone) -> handle (cancellable) or undefined
+Napi::Value Call(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PreparedRef prepared = *info[0].As<Napi::External<PreparedRef>>().Data();
+  Napi::Array tensors = info[1].As<Napi::Array>();
+  const bool cancellable = info[2].As<Napi::Boolean>();
+
+  std::vector<tensorflow::Tensor> inputs;
+  inputs.reserve(tensors.Length());
   size_t input_bytes = 0;
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    inputs.input_tensors.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
-                                                "inputTensors[" + std::to_string(i) + "]"));
-    key.input_types.push_back(inputs.input_tensors.back().dtype());
-    input_bytes += inputs.input_tensors.back().TotalBytes();
+    inputs.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
+                                  "inputTensors[" + std::to_string(i) + "]"));
+    input_bytes += inputs.back().TotalBytes();
+  }
+  if (prepared->prepared.ok()) {
+    const tensorflow::DataTypeVector& types = (*prepared->prepared)->input_types;
+    bool same = types.size() == inputs.size();
+    for (size_t i = 0; same && i < inputs.size(); ++i) same = types[i] == inputs[i].dtype();
+    if (!same) throw Napi::TypeError::New(env, "the input tensors' dtypes differ from the prepared call's");
   }
 
-  call->on_done = Napi::Persistent(on_done);
-  if (request.Get("cancellable").As<Napi::Boolean>()) {
-    call->cancellation = std::make_unique<tensorflow::CancellationManager>();
-  }
+  auto call = std::make_shared<PendingCall>();
+  call->on_done = Napi::Persistent(info[3].As<Napi::Function>());
+  if (cancellable) call->cancellation = std::make_unique<tensorflow::CancellationManager>();
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
   auto finish = [&completions, call](RemotePredictCallResult result) {
     call->result = std::move(result);
     completions.Post([call](Napi::Env env) { DeliverResult(env, *call); });
   };
-  auto start = [key = std::move(key), inputs = std::move(inputs), call,
-                finish = std::move(finish)]() mutable {
-    absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
-    if (!kernel.ok()) {
-      finish({kernel.status()});
-    } else {
-      StartRemotePredictCall(*std::move(kernel), std::move(inputs), call->cancellation.get(),
-                             std::move(finish));
-    }
-  };
-  // The inputs are copies by now. Encoding a large request and handing it to
-  // gRPC (which may write it inline) would hold the event loop for
-  // milliseconds: do that elsewhere.
-  if (input_bytes >= kStartOffThreadBytes) {
-    StartPool().Schedule(std::move(start));
+  if (!prepared->prepared.ok()) {
+    finish({prepared->prepared.status()});
   } else {
-    start();
+    auto start = [prepared = *prepared->prepared, inputs = std::move(inputs), call,
+                  finish = std::move(finish)]() mutable {
+      StartRemotePredictCall(std::move(prepared), std::move(inputs), call->cancellation.get(),
+                             std::move(finish));
+    };
+    // The inputs are copies by now. Encoding a large request and handing it to
+    // gRPC (which may write it inline) would hold the event loop for
+    // milliseconds: do that elsewhere.
+    if (input_bytes >= kStartOffThreadBytes) {
+      StartPool().Schedule(std::move(start));
+    } else {
+      start();
+    }
   }
+  if (!cancellable) return env.Undefined();
   return Napi::External<CallRef>::New(env, new CallRef(std::move(call)),
                                       [](Napi::Env, CallRef* held) { delete held; });
 }
@@ -133,7 +158,8 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPredictBinding(Napi::Env env, Napi::Object exports) {
-  exports.Set("predict", Napi::Function::New(env, Predict));
+  exports.Set("prepare", Napi::Function::New(env, Prepare));
+  exports.Set("call", Napi::Function::New(env, Call));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
 }
 

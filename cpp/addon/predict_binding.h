@@ -5,7 +5,9 @@
 
 namespace tfsrp {
 
-// predict(request, onDone) -> handle; cancel(handle). Each call runs the
+// prepare(spec) -> prepared (the kernel for an option set, with its alias
+// tensors); call(prepared, inputTensors, cancellable, onDone) -> handle when
+// cancellable; cancel(handle). Each call runs the
 // registered TfServingRemotePredict kernel directly (ComputeAsync, no thread
 // per call) and completes on the JS thread through one ThreadSafeFunction,
 // which keeps the event loop alive only while calls are in flight.

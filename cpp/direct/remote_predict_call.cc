@@ -17,7 +17,7 @@ Tensor StringVector(const std::vector<std::string>& values) {
 
 // Everything the context points at, alive until the kernel calls done.
 struct CallFrame {
-  std::shared_ptr<tensorflow::OpKernel> kernel;
+  std::shared_ptr<const PreparedRemotePredict> prepared;
   std::vector<Tensor> inputs;
   std::vector<tensorflow::TensorValue> values;
   std::vector<tensorflow::AllocatorAttributes> output_attributes;
@@ -42,32 +42,46 @@ RemotePredictCallResult Collect(tensorflow::OpKernelContext* context) {
 
 }  // namespace
 
-void StartRemotePredictCall(std::shared_ptr<tensorflow::OpKernel> kernel,
-                            RemotePredictCallInputs inputs,
+absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredict(
+    const RemotePredictKernelKey& key, const std::vector<std::string>& input_aliases,
+    const std::vector<std::string>& output_aliases) {
+  absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> kernel = GetRemotePredictKernel(key);
+  if (!kernel.ok()) return kernel.status();
+  auto prepared = std::make_shared<PreparedRemotePredict>();
+  prepared->kernel = *std::move(kernel);
+  prepared->input_aliases = StringVector(input_aliases);
+  prepared->output_aliases = StringVector(output_aliases);
+  prepared->input_types = key.input_types;
+  return std::shared_ptr<const PreparedRemotePredict>(std::move(prepared));
+}
+
+void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepared,
+                            std::vector<Tensor> inputs,
                             tensorflow::CancellationManager* cancellation_manager,
                             std::function<void(RemotePredictCallResult)> on_done) {
+  tensorflow::OpKernel* kernel = prepared->kernel.get();
+  if (inputs.size() + 2 != static_cast<size_t>(kernel->num_inputs())) {
+    on_done({absl::InvalidArgumentError(
+        "the number of input tensors does not match the kernel's input types")});
+    return;
+  }
   auto* frame = new CallFrame;
-  frame->kernel = std::move(kernel);
   frame->on_done = std::move(on_done);
-  frame->inputs.reserve(inputs.input_tensors.size() + 2);
-  frame->inputs.push_back(StringVector(inputs.input_aliases));
-  for (Tensor& tensor : inputs.input_tensors) frame->inputs.push_back(std::move(tensor));
-  frame->inputs.push_back(StringVector(inputs.output_aliases));
+  frame->inputs.reserve(inputs.size() + 2);
+  frame->inputs.push_back(prepared->input_aliases);
+  for (Tensor& tensor : inputs) frame->inputs.push_back(std::move(tensor));
+  frame->inputs.push_back(prepared->output_aliases);
+  frame->values.reserve(frame->inputs.size());
   for (Tensor& tensor : frame->inputs) frame->values.emplace_back(nullptr, &tensor);
-  frame->output_attributes.resize(frame->kernel->num_outputs());
+  frame->output_attributes.resize(kernel->num_outputs());
   frame->params.device = DirectCpuDevice();
-  frame->params.op_kernel = frame->kernel.get();
+  frame->params.op_kernel = kernel;
   frame->params.inputs = frame->values;
   frame->params.output_attr_array = frame->output_attributes.data();
   frame->params.cancellation_manager = cancellation_manager;
+  frame->prepared = std::move(prepared);
   frame->context = std::make_unique<tensorflow::OpKernelContext>(&frame->params);
-  if (frame->inputs.size() != static_cast<size_t>(frame->kernel->num_inputs())) {
-    frame->on_done({absl::InvalidArgumentError(
-        "the number of input tensors does not match the kernel's input types")});
-    delete frame;
-    return;
-  }
-  frame->kernel->AsAsync()->ComputeAsync(frame->context.get(), [frame] {
+  kernel->AsAsync()->ComputeAsync(frame->context.get(), [frame] {
     std::unique_ptr<CallFrame> owned(frame);
     owned->on_done(Collect(owned->context.get()));
   });

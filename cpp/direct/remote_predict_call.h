@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "cpp/direct/remote_predict_kernel_cache.h"
 #include "tensorflow/core/framework/cancellation.h"
 #include "tensorflow/core/framework/op_kernel.h"
 
@@ -20,17 +22,26 @@ struct RemotePredictCallResult {
   std::vector<tensorflow::Tensor> outputs;  // the output_tensors, when status is OK
 };
 
-struct RemotePredictCallInputs {
-  std::vector<std::string> input_aliases;
-  std::vector<tensorflow::Tensor> input_tensors;
-  std::vector<std::string> output_aliases;
+// A kernel with the alias tensors its calls pass, made once per attribute set
+// and alias lists and shared by every call with them.
+struct PreparedRemotePredict {
+  std::shared_ptr<tensorflow::OpKernel> kernel;
+  tensorflow::Tensor input_aliases;   // DT_STRING, 1-D
+  tensorflow::Tensor output_aliases;  // DT_STRING, 1-D
+  tensorflow::DataTypeVector input_types;
 };
 
-// Runs the kernel on `inputs`; `on_done` runs exactly once, on whichever
-// thread completes the call. `cancellation_manager` may be null and must
-// outlive the call; `kernel` is kept alive until the call ends.
-void StartRemotePredictCall(std::shared_ptr<tensorflow::OpKernel> kernel,
-                            RemotePredictCallInputs inputs,
+// The kernel for `key` (from the kernel cache) with these aliases.
+absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredict(
+    const RemotePredictKernelKey& key, const std::vector<std::string>& input_aliases,
+    const std::vector<std::string>& output_aliases);
+
+// Runs the kernel on `inputs` (of the prepared input types); `on_done` runs
+// exactly once, on whichever thread completes the call. `cancellation_manager`
+// may be null and must outlive the call; `prepared` is kept alive until the
+// call ends.
+void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepared,
+                            std::vector<tensorflow::Tensor> inputs,
                             tensorflow::CancellationManager* cancellation_manager,
                             std::function<void(RemotePredictCallResult)> on_done);
 

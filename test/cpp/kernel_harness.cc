@@ -11,7 +11,7 @@ absl::StatusOr<std::unique_ptr<KernelHarness>> KernelHarness::Create(
   auto kernel = GetRemotePredictKernel(attributes);
   if (!kernel.ok()) return kernel.status();
   auto harness = std::make_unique<KernelHarness>();
-  harness->kernel_ = *std::move(kernel);
+  harness->attributes_ = attributes;
   return harness;
 }
 
@@ -20,8 +20,13 @@ void KernelHarness::Start(const std::vector<std::string>& input_aliases,
                           const std::vector<std::string>& output_aliases,
                           tensorflow::CancellationManager* cancellation_manager,
                           std::function<void(KernelResult)> on_done) {
+  auto prepared = PrepareRemotePredict(attributes_, input_aliases, output_aliases);
+  if (!prepared.ok()) {
+    on_done({prepared.status(), {}});
+    return;
+  }
   StartRemotePredictCall(
-      kernel_, {input_aliases, inputs, output_aliases}, cancellation_manager,
+      *std::move(prepared), inputs, cancellation_manager,
       [on_done = std::move(on_done)](RemotePredictCallResult call) {
         KernelResult result{call.status, {}};
         if (call.status.ok()) {

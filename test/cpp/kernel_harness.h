@@ -42,7 +42,7 @@ class KernelHarness {
                    tensorflow::CancellationManager* cancellation_manager = nullptr);
 
  private:
-  std::shared_ptr<tensorflow::OpKernel> kernel_;
+  KernelAttributes attributes_;
 };
 
 }  // namespace tfsrp

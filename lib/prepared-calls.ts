@@ -1,0 +1,43 @@
+// Prepared native calls: the kernel for an option set with its alias tensors,
+// made once and reused by every call with the same options, so that a call
+// does no native setup beyond copying its inputs.
+import { DTYPES } from './dtypes';
+import { native, NativePreparedCall } from './native';
+import type { ResolvedRunOptions } from './options';
+
+/** As the native kernel cache: enough for any realistic set of models and options. */
+const MAX_PREPARED = 1024;
+const prepared = new Map<string, NativePreparedCall>();
+
+export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): NativePreparedCall {
+  const inputTypes = resolved.inputTensors.map((tensor) => tensor.dtype);
+  const outputTypes = resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType);
+  const { maxSendMessageBytes, maxReceiveMessageBytes } = resolved.channelOptions;
+  const key = JSON.stringify([
+    resolved.targetAddress, resolved.modelName, resolved.modelVersion, resolved.versionLabel, resolved.signatureName,
+    resolved.deadlineMillis, failOpOnRpcError, resolved.inputTensorAliases, inputTypes, resolved.outputTensorAliases,
+    outputTypes, maxSendMessageBytes, maxReceiveMessageBytes, resolved.tlsCredentialsId,
+  ]);
+  let call = prepared.get(key);
+  if (call === undefined) {
+    call = native.prepare({
+      targetAddress: resolved.targetAddress,
+      modelName: resolved.modelName,
+      modelVersion: resolved.modelVersion,
+      versionLabel: resolved.versionLabel,
+      signatureName: resolved.signatureName,
+      maxRpcDeadlineMillis: resolved.deadlineMillis,
+      failOpOnRpcError,
+      inputTensorAliases: resolved.inputTensorAliases,
+      inputTypes,
+      outputTensorAliases: resolved.outputTensorAliases,
+      outputTypes,
+      maxSendMessageBytes,
+      maxReceiveMessageBytes,
+      tlsCredentialsId: resolved.tlsCredentialsId,
+    });
+    if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
+    prepared.set(key, call);
+  }
+  return call;
+}
