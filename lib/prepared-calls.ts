@@ -9,15 +9,20 @@ import type { ResolvedRunOptions } from './options';
 const MAX_PREPARED = 1024;
 const prepared = new Map<string, NativePreparedCall>();
 
+/** Strings may hold any character: prefixed with their length, no two keys collide. */
+const lengthPrefixed = (text: string): string => `${text.length}:${text}`;
+
 export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): NativePreparedCall {
   const inputTypes = resolved.inputTensors.map((tensor) => tensor.dtype);
   const outputTypes = resolved.outputTypes.map((dtype) => DTYPES[dtype].tfType);
   const { maxSendMessageBytes, maxReceiveMessageBytes } = resolved.channelOptions;
-  const key = JSON.stringify([
-    resolved.targetAddress, resolved.modelName, resolved.modelVersion, resolved.versionLabel, resolved.signatureName,
-    resolved.deadlineMillis, failOpOnRpcError, resolved.inputTensorAliases, inputTypes, resolved.outputTensorAliases,
-    outputTypes, maxSendMessageBytes, maxReceiveMessageBytes, resolved.tlsCredentialsId,
-  ]);
+  const key = [
+    lengthPrefixed(resolved.targetAddress), lengthPrefixed(resolved.modelName), resolved.modelVersion,
+    lengthPrefixed(resolved.versionLabel), lengthPrefixed(resolved.signatureName), resolved.deadlineMillis,
+    failOpOnRpcError, resolved.inputTensorAliases.map(lengthPrefixed).join(''), inputTypes.join(','),
+    resolved.outputTensorAliases.map(lengthPrefixed).join(''), outputTypes.join(','), maxSendMessageBytes,
+    maxReceiveMessageBytes, resolved.tlsCredentialsId,
+  ].join(';');
   let call = prepared.get(key);
   if (call === undefined) {
     call = native.prepare({

@@ -41,7 +41,7 @@ export function run<
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<OutputTensors<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, true).then((result) => {
+  return predict(resolved, true, (result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
     if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
@@ -65,7 +65,7 @@ export function runReturningStatus<
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<RunStatusResult<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, false).then((result) => {
+  return predict(resolved, false, (result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     return {
       statusCode: result.statusCode,
@@ -115,22 +115,37 @@ function requireDirectCalls(): void {
 }
 
 /**
- * One call of the kernel. Never rejects for RPC problems: they are in the
- * result. An aborted signal always gives a CANCELLED result: without a native
- * call when it was aborted before, through native.cancel() while in flight.
+ * One call of the kernel; the promise settles with what `finish` makes of its
+ * result (one promise per call, settled from the completion itself). RPC
+ * problems are in the result. An aborted signal always gives a CANCELLED
+ * result: without a native call when it was aborted before, through
+ * native.cancel() while in flight.
  */
-function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promise<NativePredictResult> {
+function predict<T>(
+  resolved: ResolvedRunOptions, failOpOnRpcError: boolean, finish: (result: NativePredictResult) => T,
+): Promise<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const settled = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const settle = (result: NativePredictResult): void => {
+    try {
+      resolve(finish(result));
+    } catch (error) {
+      reject(error);
+    }
+  };
   const { signal } = resolved;
-  if (signal?.aborted) return Promise.resolve(cancelledResult(failOpOnRpcError, resolved));
+  if (signal?.aborted) {
+    settle(cancelledResult(failOpOnRpcError, resolved));
+    return settled;
+  }
   requireDirectCalls();
-  let settle!: (result: NativePredictResult) => void;
-  const settled = new Promise<NativePredictResult>((resolve) => { settle = resolve; });
   let done = false;
   const onAbort = (): void => {
     if (!done && handle !== undefined) native.cancel(handle);
   };
-  // Outside the promise: anything the addon refuses throws from run() itself,
-  // and the inputs have been copied by the time it returns.
+  // Anything the addon refuses throws from run() itself, and the inputs have
+  // been copied by the time it returns.
   const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
     done = true;
     signal?.removeEventListener('abort', onAbort);

@@ -7,6 +7,10 @@ namespace {
 
 using tensorflow::Tensor;
 
+// Outputs up to this size are copied into a JS-owned ArrayBuffer; larger ones
+// are handed over without a copy.
+constexpr size_t kCopiedOutputBytes = 4096;
+
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
   throw Napi::TypeError::New(env, message);
 }
@@ -104,6 +108,13 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   const absl::string_view bytes = tensor.tensor_data();
   if (bytes.empty()) {
     object.Set("data", Napi::ArrayBuffer::New(env, 0));
+    return object;
+  }
+  if (bytes.size() <= kCopiedOutputBytes) {
+    // Cheaper than an external buffer, whose finalizer runs on every GC.
+    Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes.size());
+    std::memcpy(copy.Data(), bytes.data(), bytes.size());
+    object.Set("data", copy);
     return object;
   }
   auto* keep_alive = new Tensor(tensor);

@@ -1,7 +1,8 @@
 // JS tensors <-> tensorflow::Tensor. Inputs are copied into TensorFlow
 // buffers before the call returns to JS (nothing keeps a reference to the
-// caller's memory); numeric outputs are handed to JS without a copy (an
-// external ArrayBuffer holding a reference to the tensor's buffer).
+// caller's memory); numeric outputs over 4 KiB are handed to JS without a copy
+// (an external ArrayBuffer holding a reference to the tensor's buffer), smaller
+// ones are copied into a JS-owned ArrayBuffer.
 #ifndef TFSRP_ADDON_JS_TENSORS_H_
 #define TFSRP_ADDON_JS_TENSORS_H_
 
