@@ -75,10 +75,10 @@ export type NativeSavedModel = object;
 /** Opaque handle of a SavedModel run in flight. */
 export type NativeRunHandle = object;
 
-/** Opaque handle of a call in flight. */
-export type NativeCallHandle = object;
-/** Opaque handle of a prepared call (a kernel and its aliases). */
-export type NativePreparedCall = object;
+/** Opaque handle of a call in flight (a type-tagged external: another handle is a TypeError). */
+export type NativeCallHandle = { readonly __brand: 'NativeCallHandle' };
+/** Opaque handle of a prepared call (a kernel and its aliases), type-tagged likewise. */
+export type NativePreparedCall = { readonly __brand: 'NativePreparedCall' };
 
 /** tfserving_remote_predict.node: direct calls and process-wide settings (libtensorflow_framework only). */
 export interface NativeDirectAddon {

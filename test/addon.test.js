@@ -38,4 +38,21 @@ describe('addon', function () {
     assert.equal(child.status, 1, child.stderr);
     assert.match(child.stderr, /libtensorflow 2\.99\.0 is loaded in this process, but tfserving-remote-predict was built against libtensorflow 2\.21\.0/);
   });
+
+  it('native handles are type-tagged: a handle of another kind, or any other value, is a TypeError naming the argument', function () {
+    const { native } = require('../dist/native');
+    const prepared = native.prepare({
+      targetAddress: '127.0.0.1:1', modelName: 'm', modelVersion: -1, versionLabel: '', signatureName: 'serving_default',
+      maxRpcDeadlineMillis: 1000, failOpOnRpcError: true, inputTensorAliases: [], inputTypes: [], outputTensorAliases: [],
+      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0,
+    });
+    const handle = native.call(prepared, [], true, () => {});
+    assert.throws(() => native.cancel(prepared), { name: 'TypeError', message: 'handle is not a handle of the right kind' });
+    assert.throws(() => native.call(handle, [], false, () => {}), { name: 'TypeError', message: 'prepared is not a handle of the right kind' });
+    for (const wrong of [{}, 42, null, undefined]) {
+      assert.throws(() => native.cancel(wrong), { name: 'TypeError' });
+      assert.throws(() => native.call(wrong, [], false, () => {}), { name: 'TypeError' });
+    }
+    native.cancel(handle);
+  });
 });

@@ -4,6 +4,7 @@
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
+#include "cpp/addon/tagged_external.h"
 #include "cpp/direct/remote_predict_call.h"
 #include "tensorflow/core/platform/env.h"
 #include "tensorflow/core/platform/threadpool.h"
@@ -28,6 +29,7 @@ struct PendingCall {
   bool finished = false;  // touched on the JS thread only
 };
 using CallRef = std::shared_ptr<PendingCall>;
+using CallHandle = TaggedExternal<CallRef, 0x7f1a3c2e5b6d4e01, 0x9c8b7a6f5e4d3c21>;
 
 Napi::Object ResultToJs(Napi::Env env, const RemotePredictCallResult& r) {
   Napi::Object result = Napi::Object::New(env);
@@ -56,6 +58,7 @@ struct PreparedCall {
   absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> prepared;
 };
 using PreparedRef = std::shared_ptr<const PreparedCall>;
+using PreparedHandle = TaggedExternal<PreparedRef, 0x2b4d6f8a1c3e5a02, 0x4e6a8c0b2d4f6a13>;
 
 tensorflow::DataTypeVector TypesFromJs(const Napi::Object& spec, const char* key) {
   Napi::Array types = spec.Get(key).As<Napi::Array>();
@@ -92,14 +95,13 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   auto call = std::make_shared<PreparedCall>();
   call->prepared = PrepareRemotePredict(key, StringsFromJs(spec, "inputTensorAliases"),
                                         StringsFromJs(spec, "outputTensorAliases"));
-  return Napi::External<PreparedRef>::New(info.Env(), new PreparedRef(std::move(call)),
-                                          [](Napi::Env, PreparedRef* held) { delete held; });
+  return PreparedHandle::Wrap(info.Env(), new PreparedRef(std::move(call)));
 }
 
 // call(prepared, inputTensors, cancellable, onDone) -> handle (cancellable) or undefined
 Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  PreparedRef prepared = *info[0].As<Napi::External<PreparedRef>>().Data();
+  PreparedRef prepared = PreparedHandle::Unwrap(info[0], "prepared");
   Napi::Array tensors = info[1].As<Napi::Array>();
   const bool cancellable = info[2].As<Napi::Boolean>();
 
@@ -145,12 +147,11 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
     }
   }
   if (!cancellable) return env.Undefined();
-  return Napi::External<CallRef>::New(env, new CallRef(std::move(call)),
-                                      [](Napi::Env, CallRef* held) { delete held; });
+  return CallHandle::Wrap(env, new CallRef(std::move(call)));
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  PendingCall& call = **info[0].As<Napi::External<CallRef>>().Data();
+  PendingCall& call = *CallHandle::Unwrap(info[0], "handle");
   if (!call.finished && call.cancellation) call.cancellation->StartCancel();
   return info.Env().Undefined();
 }
