@@ -153,10 +153,11 @@ describe('inputs are captured before the call returns', function () {
   });
 
   describe('worker threads that end with large calls in flight', function () {
-    it('12 rounds of a worker with 24 × 4 MiB calls, terminated or calling process.exit(): the process keeps working and ends normally', async function () {
-      this.timeout(240000);
+    const rounds = Number(process.env.INPUT_CAPTURE_ROUNDS || 12);  // npm run test:stress: 36
+    it(`${rounds} rounds of a worker with 24 × 4 MiB calls, terminated or calling process.exit(): the process keeps working and ends normally`, async function () {
+      this.timeout(240000 + rounds * 10000);
       const dead = `127.0.0.1:${await deadPort()}`;
-      const options = { server: server.address, dead, rounds: 12, calls: 24, bytes: 4 * MiB };
+      const options = { server: server.address, dead, rounds, calls: 24, bytes: 4 * MiB };
       const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'support', 'input_capture_child.js'), JSON.stringify(options)], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -170,7 +171,7 @@ describe('inputs are captured before the call returns', function () {
       assert.equal(code, 0, what);
       assert.doesNotMatch(stderr, /AddressSanitizer|runtime error:|Segmentation fault/, what);
       const result = JSON.parse(/^RESULT (.*)$/m.exec(stdout)[1]);
-      assert.deepEqual(result.endings, Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 'terminate:1' : 'exit:0')));
+      assert.deepEqual(result.endings, Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? 'terminate:1' : 'exit:0')));
     });
   });
 });
