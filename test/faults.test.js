@@ -4,20 +4,16 @@
 // messages over gRPC's 4 MiB default, and configured message size limits.
 // Each fault is its own `it`; titles carry the counts (calls, timings) for the record.
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const net = require('node:net');
-const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 const api = require('..');
 const { startReferenceServer } = require('./support/reference_server');
 const { startHostileServer } = require('./support/hostile_server');
 const slowModel = require('./support/slow_model');
-const { python } = require('./support/python');
 
 const { run, runReturningStatus, PredictionClient, RemotePredictError, StatusCode } = api;
 
-const ROOT = path.resolve(__dirname, '..');
 const f32 = (...values) => new Float32Array(values);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,49 +25,8 @@ function note(test, text) {
   console.log(`      ${text}`);
 }
 
-/**
- * test/reference_server.py as a child we can SIGKILL and start again on the same port.
- * No op library: the plain fixtures (half_plus_two, slow) are all these tests need.
- */
-function startKillableServer(port = 0) {
-  const args = [path.join(ROOT, 'test', 'reference_server.py'),
-    '--models', path.join(ROOT, 'test', 'fixtures', 'models'), '--port', String(port)];
-  const child = spawn(python(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const fail = (why) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`reference server ${why}\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail('did not start within 120 s'), 120000);
-    const onEarlyExit = (code, signal) => fail(`exited (code ${code}, signal ${signal}) before it was ready`);
-    child.once('exit', onEarlyExit);
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      const m = /^PORT (\d+)$/m.exec(stdout);
-      if (!m) return;
-      clearTimeout(timer);
-      child.removeListener('exit', onEarlyExit);
-      child.stdout.removeAllListeners('data').resume();
-      const p = Number(m[1]);
-      resolve({
-        port: p,
-        address: `127.0.0.1:${p}`,
-        startupMs: performance.now() - started,
-        stderr: () => stderr,
-        kill: async () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-          await exited;
-        },
-      });
-    });
-  });
-}
+/** The reference server without the op library (the plain fixtures are all these tests need), killable. */
+const startKillableServer = (port = 0) => startReferenceServer({ opLibrary: null, port });
 
 const slowCall = (delayMs, x = f32(7, -7)) => slowModel.slowCall(delayMs, x);
 

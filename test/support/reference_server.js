@@ -7,6 +7,8 @@
 // $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so when that exists;
 // null (or '') loads none, and the server skips such models.
 // tls: { certFile, keyFile, clientCaFile? } serves TLS (mutual when clientCaFile is given).
+// port: a fixed port (0: any free one), e.g. to start a killed server again on its port.
+// Resolves with { port, address, startupMs, stop(), kill() (SIGKILL, awaited), stderr() }.
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -25,8 +27,9 @@ function startReferenceServer({
   opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),
   tls,
+  port = 0,
 } = {}) {
-  const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
+  const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models, '--port', String(port)];
   if (opLibrary) args.push('--op-library', path.resolve(opLibrary));
   if (tls) {
     args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
@@ -37,6 +40,7 @@ function startReferenceServer({
   let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const started = Date.now();
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -45,6 +49,11 @@ function startReferenceServer({
       await exited;
       clearTimeout(timer);
     }
+  };
+
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
   };
 
   return new Promise((resolve, reject) => {
@@ -64,8 +73,8 @@ function startReferenceServer({
       clearTimeout(timer);
       child.removeListener('exit', onEarlyExit);
       child.stdout.removeAllListeners('data').resume();
-      const port = Number(m[1]);
-      resolve({ port, address: `127.0.0.1:${port}`, stop, stderr: () => stderr });
+      const bound = Number(m[1]);
+      resolve({ port: bound, address: `127.0.0.1:${bound}`, startupMs: Date.now() - started, stop, kill, stderr: () => stderr });
     });
   });
 }
