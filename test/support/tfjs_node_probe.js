@@ -18,20 +18,7 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_w
 const PLACEHOLDER = 'remote-predict-target:8500';
 const TF_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 
-/** Plain inputs for the all_dtypes dtypes tfjs lacks. */
-const NON_TFJS = {
-  float64: { shape: [1], data: new Float64Array([0.1]) },
-  int64: { shape: [1], data: new BigInt64Array([-(2n ** 63n)]) },
-  uint64: { shape: [1], data: new BigUint64Array([2n ** 64n - 1n]) },
-  uint32: { shape: [1], data: new Uint32Array([1]) },
-  int16: { shape: [1], data: new Int16Array([1]) },
-  uint16: { shape: [1], data: new Uint16Array([1]) },
-  int8: { shape: [1], data: new Int8Array([1]) },
-  uint8: { shape: [1], data: new Uint8Array([1]) },
-  float16: { shape: [1], data: new Uint16Array([0x3c00]) },
-  bfloat16: { shape: [1], data: new Uint16Array([0x3f80]) },
-  complex128: { shape: [1], data: new Float64Array([1, 2]) },
-};
+const { NON_TFJS } = require('./non_tfjs_inputs');
 
 const options = JSON.parse(process.argv[2]);
 const report = { order: options.order, loaded: [] };
