@@ -363,6 +363,7 @@ async function demo(): Promise<number> {
     console.error(`${PROGRAM}: no example models in ${models}; make them with: python3 scripts/generate_fixtures.py`);
     return 1;
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a test helper found at run time, not a dependency
   const { startReferenceServer } = require(serverModule) as {
     startReferenceServer(): Promise<{ address: string; stop(): Promise<void> }>;
   };

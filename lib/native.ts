@@ -137,6 +137,7 @@ export const guardPath = path.join(BUILD_DIR, 'tfsrp_tensorflow_guard.node');
 /** require() of one of our native modules; a missing or unloadable file says what to run. */
 function requireNative<T>(file: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- native modules load through require
     return require(file) as T;
   } catch (cause) {
     const message = (cause as Error).message;

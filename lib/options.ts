@@ -11,7 +11,6 @@ import { DTYPES, DType, isDType } from './dtypes';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import type { NativeInputTensor } from './native';
 import { describe, InputTensors, OutputTypes, TensorInput, toNativeInput } from './tensor';
-import type { WidenedTensorInput } from './tensor';
 
 /**
  * Options of run() and runReturningStatus().

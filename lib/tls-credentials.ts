@@ -43,7 +43,7 @@ function checkCertificates(text: string, name: string): void {
   }
   blocks.forEach((block, i) => {
     try {
-      new X509Certificate(block);  // eslint-disable-line no-new
+      new X509Certificate(block);   
     } catch (cause) {
       throw new TypeError(`${name}: certificate ${i + 1} of ${blocks.length} cannot be parsed: ${(cause as Error).message}`, { cause });
     }

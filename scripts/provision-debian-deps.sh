@@ -23,8 +23,12 @@ declare -A FILES=(
   [libabsl-dev]="$L/libabsl_base.a $L/libabsl_synchronization.a $I/absl/base/config.h"
   [zlib1g-dev]="$L/libz.a $I/zlib.h"
   [libgtest-dev]="$L/libgtest.a $L/libgtest_main.a $I/gtest/gtest.h"
+  [clang-format]="/usr/bin/clang-format"
 )
-ORDER="g++ cmake make pkg-config libgrpc++-dev libgrpc-dev libssl-dev libc-ares-dev libre2-dev libabsl-dev zlib1g-dev libgtest-dev"
+ORDER="g++ cmake make pkg-config libgrpc++-dev libgrpc-dev libssl-dev libc-ares-dev libre2-dev libabsl-dev zlib1g-dev"
+# The repository's own tests and checks (a package installed from npm has no test/).
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+[ -d "$ROOT/test" ] && ORDER+=" libgtest-dev clang-format"
 
 missing=()
 for pkg in $ORDER; do

@@ -34,7 +34,7 @@ const {
   tensor,
 } = require('./support/hostile_cases');
 
-const { run, runReturningStatus, RemotePredictError, StatusCode } = api;
+const { run, runReturningStatus, RemotePredictError } = api;
 const { varint, key, fieldBytes, fieldVarint } = pb;
 
 describe('hostile responses', function () {

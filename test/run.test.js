@@ -165,7 +165,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
       assert.equal(tensor.dtype, outputTypes[i]);
       assert.deepEqual(tensor.shape, []);
       if (tensor.dtype === 'string') assertSameData(tensor.data, [new Uint8Array(0)], 'zero string');
-      else assert.ok(Array.from(tensor.data).every((v) => v == 0), `${tensor.dtype} zero`);  // eslint-disable-line eqeqeq
+      else assert.ok(Array.from(tensor.data).every((v) => v == 0), `${tensor.dtype} zero`);   
     });
     return result;
   }

@@ -380,7 +380,7 @@ describe('tensor conversion (no network)', function () {
       assert.deepEqual(out.shape, []);
       assert.equal(out.data.length, info.valuesPerElement);
       if (name === 'string') assert.equal(out.data[0].length, 0);
-      else assert.ok(Array.from(out.data).every((v) => v == 0)); // eslint-disable-line eqeqeq
+      else assert.ok(Array.from(out.data).every((v) => v == 0));  
     }
   });
 
