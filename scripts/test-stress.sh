@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:stress: the long randomized runs that npm test keeps short.
-#   - 14,000 seeded hostile responses (npm test: 3,000), 256 in flight, RSS flat
+#   - 14,000 seeded hostile responses (npm test: 4,000), 256 in flight, RSS flat
 #   - 36 rounds of a worker thread ending with 24 × 4 MiB calls in flight (npm test: 12)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -3,7 +3,7 @@
 // the random case generator and the check of an outcome against its case.
 //
 // HOSTILE_SEED=<n> picks another seed (the default is fixed, so runs are repeatable);
-// HOSTILE_CASES=<n> the number of random cases (default 3,000; `npm run test:stress` runs
+// HOSTILE_CASES=<n> the number of random cases (default 4,000: 2,000 warm-up; `npm run test:stress` runs
 // 14,000: 4,000 warm-up + 10,000 measured); HOSTILE_CASE=<i> runs only random case i.
 const v8 = require('node:v8');
 const vm = require('node:vm');
@@ -12,8 +12,9 @@ const { RemotePredictError, StatusCode } = require('../..');
 const { pb } = require('./hostile_server');
 
 const SEED = Number(process.env.HOSTILE_SEED || 0x5eed1e55) >>> 0;
-const TOTAL = Number(process.env.HOSTILE_CASES || 3000);
-const WARMUP = Math.min(4000, Math.floor(TOTAL / 1000 / 3.5) * 1000);
+const TOTAL = Number(process.env.HOSTILE_CASES || 4000);
+// RSS is compared from the end of the warm-up on: half the run, at most 4,000 cases.
+const WARMUP = Math.min(4000, Math.max(1000, Math.floor(TOTAL / 2000) * 1000));
 const ONLY = process.env.HOSTILE_CASE === undefined ? null : Number(process.env.HOSTILE_CASE);
 const CONCURRENCY = 256;
 const DEADLINE_MS = 15000;  // far beyond any answer: a DEADLINE_EXCEEDED means a call hung
