@@ -63,7 +63,8 @@ function grpcJsStub(address) {
     defaults: false,
     oneofs: true,
   });
-  const { PredictionService } = grpc.loadPackageDefinition(definition).tensorflow.serving;
+  // A GrpcObject is keyed by the proto's package names, known only at run time.
+  const { PredictionService } = /** @type {any} */ (grpc.loadPackageDefinition(definition)).tensorflow.serving;
   // grpc-js caps received messages at 4 MiB unless told otherwise.
   return new PredictionService(address, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': -1,

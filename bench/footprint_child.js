@@ -9,6 +9,7 @@ const { performance } = require('node:perf_hooks');
 
 async function main(kind, address) {
   const t0 = performance.now();
+  /** @type {() => Promise<void | import('..').Tensor[]>} */
   let call = async () => {};
   if (kind === 'lib') {
     const { run } = require('..');

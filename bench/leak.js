@@ -55,6 +55,7 @@ async function main() {
       completed++;
       if (completed === nextSample || completed === config.calls) {
         nextSample += config.sampleEvery;
+        /** @type {(value?: unknown) => void} */
         let release;
         pausing = new Promise((resolve) => { release = resolve; });
         // Let the other lanes' calls settle so the sample sees no call in flight.

@@ -93,7 +93,12 @@ function startEchoServer() {
   });
 }
 
-// Runs a child that prints one JSON line; resolves with it.
+/**
+ * Runs a child that prints one JSON line; resolves with it.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ timeoutMs?: number, env?: NodeJS.ProcessEnv }} [options]
+ */
 function runJsonChild(command, args, { timeoutMs, env } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });

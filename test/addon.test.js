@@ -47,9 +47,11 @@ describe('addon', function () {
       outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0,
     });
     const handle = native.call(prepared, [], true, () => {});
+    // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
     assert.throws(() => native.cancel(prepared), { name: 'TypeError', message: 'handle is not a handle of the right kind' });
+    // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
     assert.throws(() => native.call(handle, [], false, () => {}), { name: 'TypeError', message: 'prepared is not a handle of the right kind' });
-    for (const wrong of [{}, 42, null, undefined]) {
+    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {  // deliberately not handles
       assert.throws(() => native.cancel(wrong), { name: 'TypeError' });
       assert.throws(() => native.call(wrong, [], false, () => {}), { name: 'TypeError' });
     }

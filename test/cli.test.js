@@ -185,6 +185,7 @@ describe('CLI', function () {
 
   it('bad arguments exit 2 with a message', async function () {
     const base = [...target(), '--model', 'half_plus_two', '--output', 'y=float32'];
+    /** @type {[string[], RegExp][]} */
     const cases = [
       [[...base, '--input', 'x=float33:1'], /unknown dtype 'float33'/],
       [[...base, '--input', 'x=float32[2]:1,2,3'], /3 values, but shape \[2\] needs 2/],

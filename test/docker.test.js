@@ -123,7 +123,7 @@ describe('docker', function () {
       const version = spawnSync(client.command, [...client.prefix, 'version'], { encoding: 'utf8', timeout: 60000 });
       if (version.error || version.status !== 0) {
         const why = version.error
-          ? (version.error.code === 'ENOENT' ? `${client.command} is not installed` : version.error.message)
+          ? (/** @type {NodeJS.ErrnoException} */ (version.error).code === 'ENOENT' ? `${client.command} is not installed` : version.error.message)
           : `\`${client.name} version\` exited with ${version.status}: ${firstLine(version.stderr || version.stdout)}`;
         unavailable.push(`${client.name}: ${why}`);
         continue;

@@ -182,7 +182,7 @@ describe('faults', function () {
     async function deadlineHonoured(target, modelName) {
       const o = options(target, modelName);
       // Warm-up: channel, connection attempt and kernel exist before we time anything.
-      await assert.rejects(run(o), (e) => e.codeName === 'DEADLINE_EXCEEDED');
+      await assert.rejects(run(o), (/** @type {import('..').RemotePredictError} */ e) => e.codeName === 'DEADLINE_EXCEEDED');
       const times = [];
       const timed = async (promise) => {
         const t0 = performance.now();

@@ -65,6 +65,7 @@ describe('hostile responses', function () {
     const VALID = entry('y', VALID_Y);
 
     // [title, spec, body, expectation: { code, details } | { values } | 'error']
+    /** @type {[string, object, Buffer, 'any' | 'error' | { code?: string, details?: RegExp, values?: number[] }][]} */
     const CASES = [
       ['a valid response (control)', {}, VALID, { values: [1, 2, 3] }],
       ['an empty response (0 bytes)', {}, Buffer.alloc(0), { code: 'INTERNAL', details: /no output named 'y'/ }],
@@ -180,6 +181,7 @@ describe('hostile responses', function () {
     it('a unary response carrying two messages, or a length prefix shorter than the message, settles no later than its deadline', async function () {
       // gRPC 1.51's unary client does not fail a second message: it waits for it to be read,
       // i.e. until the deadline (see the report). What must hold: the call settles with an error.
+      /** @type {[string, object][]} */
       const cases = [
         ['two messages', { frame: 'double' }],
         ['a length prefix of 3 for a longer message', { frame: 'declared', declaredLength: 3 }],
@@ -205,7 +207,7 @@ describe('hostile responses', function () {
       assert.equal(o.error.codeName, 'INVALID_ARGUMENT');
       assert.equal(o.error.details, 'm'.repeat(40000));
       // The connection recovers for later calls.
-      assert.deepEqual(Array.from((await run(options({}, VALID)))[0].data), [1, 2, 3]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ ((await run(options({}, VALID)))[0].data)), [1, 2, 3]);
     });
 
     it('... and leaves the other calls in flight on the connection alone', async function () {
@@ -224,6 +226,7 @@ describe('hostile responses', function () {
       // outputs nobody asked for too, and string fills copied the string once per element.
       const fill = (dims, dtypeName, values) => encodeTensor({ dtypeName, dtypeEnum: DTYPES[dtypeName].e, dims, typed: { values, packed: true } });
       const strings = (dims, list) => encodeTensor({ dtypeName: 'string', dtypeEnum: 7, dims, strings: list });
+      /** @type {[string, Buffer][]} */
       const cases = [
         ['3 unrequested float32 [2^28] from one value each', concat([VALID, entry('big0', fill([2 ** 28], 'float32', [1])), entry('big1', fill([2 ** 28], 'float32', [1])), entry('big2', fill([2 ** 28], 'float32', [1]))])],
         ['requested int64 [2^27] with one value (and the wrong dtype)', entry('y', fill([2 ** 27], 'int64', [5n]))],
@@ -325,7 +328,7 @@ describe('hostile responses', function () {
       }
       // The process is alive and the client still works.
       const [y] = await run(options({}, entry('y', tensor({ content: f32bytes(1, 2, 3) }))));
-      assert.deepEqual(Array.from(y.data), [1, 2, 3]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [1, 2, 3]);
     });
   });
 });

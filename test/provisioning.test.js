@@ -77,6 +77,7 @@ describe('provisioning', function () {
     try {
       fs.mkdirSync(path.join(dir, 'scripts'));
       fs.copyFileSync(path.join(ROOT, 'scripts', 'python.sh'), path.join(dir, 'scripts', 'python.sh'));
+      /** @type {NodeJS.ProcessEnv} */
       const env = { ...process.env, PATH: '/usr/bin:/bin' };
       delete env.PYTHON;
       const wheel = ['-m', 'pip', 'install', '--dry-run', '--no-deps', '--retries', '0', '--disable-pip-version-check', 'mdurl==0.1.2'];

@@ -86,7 +86,7 @@ const SCALARS = {
 /** Zero-element tensors of every dtype, [0] or [2, 0, 3]. */
 const EMPTY = Object.fromEntries(Object.entries(EXTREMES).map(([dtype, { data }], i) => {
   const shape = i % 2 ? [0] : [2, 0, 3];
-  return [dtype, { shape, data: Array.isArray(data) ? [] : new data.constructor(0) }];
+  return [dtype, { shape, data: Array.isArray(data) ? [] : new (/** @type {new (length: number) => import('..').TypedArray} */ (data.constructor))(0) }];
 }));
 
 const DTYPE_NAMES = Object.keys(EXTREMES);
@@ -115,7 +115,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
     inputTensorAliases: ['x'],
     inputTensors: [{ dtype: 'float32', shape: [3], data: f32(1, 2, 5) }],
     outputTensorAliases: ['y'],
-    outputTypes: ['float32'],
+    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
     ...patch,
   });
 
@@ -128,7 +128,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
       { dtype: 'float32', shape: [2], data: f32(7, -7) },
     ],
     outputTensorAliases: ['y'],
-    outputTypes: ['float32'],
+    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
     ...patch,
   });
 
@@ -143,9 +143,10 @@ describe('run() and runReturningStatus() over gRPC', function () {
 
   /** Rejects with a RemotePredictError of this code; returns it. */
   async function rejectsWith(promise, codeName) {
+    /** @type {Error | undefined} */
     let caught;
     await assert.rejects(promise, (error) => {
-      caught = error;
+      caught = /** @type {Error} */ (error);
       return true;
     });
     assert.ok(caught instanceof RemotePredictError, `not a RemotePredictError: ${caught && caught.stack}`);
@@ -235,7 +236,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
 
     it('with setTensorEncoding(\'typed_fields\') too', async function () {
-      assert.throws(() => api.setTensorEncoding('json'), TypeError);
+      assert.throws(() => api.setTensorEncoding(/** @type {any} */ ('json')), TypeError);  // deliberately no encoding
       api.setTensorEncoding('typed_fields');
       try {
         for (const inputs of [EXTREMES, SCALARS, EMPTY]) {
@@ -400,7 +401,8 @@ describe('run() and runReturningStatus() over gRPC', function () {
 
     it('the default deadline (either name) applies; a call\'s own, under either name, replaces it', async function () {
       for (const name of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
-        const client = new PredictionClient({ targetAddress: target, modelName: 'slow', [name]: 200 });
+        // (A computed key types the object with an index signature, which the constructor's check refuses.)
+        const client = new PredictionClient(/** @type {import('..').PredictionClientOptions & { modelName: 'slow' }} */ ({ targetAddress: target, modelName: 'slow', [name]: 200 }));
         await rejectsWith(client.run(call(2000)), 'DEADLINE_EXCEEDED');
         for (const own of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
           const [y] = await client.run(call(300, { [own]: 5000 }));
@@ -414,7 +416,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
 
     it('close(): calls in flight finish unaffected; later calls reject FAILED_PRECONDITION; idempotent', async function () {
       const client = new PredictionClient({ targetAddress: target, modelName: 'slow', deadlineMillis: 10000 });
-      const inFlight = [client.run(call(400)), client.runReturningStatus(call(400))];
+      const inFlight = /** @type {const} */ ([client.run(call(400)), client.runReturningStatus(call(400))]);
       await new Promise((resolve) => setTimeout(resolve, 50));
       client.close();
       assert.equal(client.closed, true);
@@ -502,7 +504,8 @@ describe('run() and runReturningStatus() over gRPC', function () {
       const after = threadCount();
       const failures = results.filter((r) => r.status === 'rejected');
       assert.equal(failures.length, 0, failures.slice(0, 3).map((r) => r.reason && r.reason.message).join('\n'));
-      results.forEach((r, i) => assert.deepEqual(Array.from(r.value[0].data), [i, -i], `call ${i}`));
+      // All fulfilled (no failures above).
+      results.forEach((r, i) => assert.deepEqual(Array.from(/** @type {PromiseFulfilledResult<[import('..').Tensor<'float32'>]>} */ (r).value[0].data), [i, -i], `call ${i}`));
       const note = `threads before ${before}, peak ${peak}, after ${after}; ${N} calls in ${ms.toFixed(0)} ms`;
       this.test.title += ` (${note})`;
       console.log(`      ${note}`);

@@ -26,9 +26,10 @@ const slowInputs = (delayMs, ...values) => ({
 const text = (bytes) => Buffer.from(bytes).toString('utf8');
 
 async function rejectsWithCode(promise, codeName, pattern) {
+  /** @type {Error | undefined} */
   let caught;
   await assert.rejects(promise, (error) => {
-    caught = error;
+    caught = /** @type {Error} */ (error);
     return true;
   });
   assert.ok(caught instanceof SavedModelError, `not a SavedModelError: ${caught && caught.stack}`);
@@ -41,6 +42,10 @@ describe('loadSavedModel() with the op inside', function () {
   let server;
   let overrides;
   const models = [];
+  /**
+   * @param {string} name
+   * @param {import('..').LoadSavedModelOptions} [options]
+   */
   const load = async (name, options = { targetOverrides: overrides }) => {
     const model = await loadSavedModel(fixture(name), options);
     models.push(model);
@@ -78,7 +83,7 @@ describe('loadSavedModel() with the op inside', function () {
       assert.equal(sig.outputs.y.dtype, 'float32');
       assert.deepEqual(model.tags, ['serve']);
       const { y } = await model.predict(x(1, 2, 5));
-      assert.deepEqual(Array.from(y.data), [3, 4, 7]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [3, 4, 7]);
       assert.deepEqual(y.shape, [3]);
     });
 
@@ -87,18 +92,18 @@ describe('loadSavedModel() with the op inside', function () {
       const ok = await model.predict(x(1, 2, 5));
       assert.equal(ok.status_code.data[0], 0);
       assert.equal(text(ok.status_message.data[0]), '');
-      assert.deepEqual(Array.from(ok.y.data), [2.5, 3, 4.5]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (ok.y.data)), [2.5, 3, 4.5]);
       const missing = await model.predict(x(1, 2, 5), { signature: 'missing_model' });
       assert.equal(missing.status_code.data[0], 5);
       assert.match(text(missing.status_message.data[0]), /no_such_model/);
       assert.deepEqual(missing.y.shape, []);
-      assert.deepEqual(Array.from(missing.y.data), [0]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (missing.y.data)), [0]);
     });
 
     it('two_hop_chain: the server runs a model that itself calls the op', async function () {
       const model = await load('two_hop_chain');
       const { y } = await model.predict(x(1, 2, 5));
-      assert.deepEqual(Array.from(y.data), [5, 6, 9]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [5, 6, 9]);
     });
 
     it('dead_target: UNAVAILABLE as a SavedModelError', async function () {
@@ -116,14 +121,14 @@ describe('loadSavedModel() with the op inside', function () {
       setTargetOverride(PLACEHOLDER, server.address);
       try {
         const model = await load('half_plus_two_with_remote_predict', {});
-        assert.deepEqual(Array.from((await model.predict(x(2))).y.data), [4]);
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ ((await model.predict(x(2))).y.data)), [4]);
       } finally {
         setTargetOverride(PLACEHOLDER, null);
       }
       const after = await load('half_plus_two_with_remote_predict', {});
       await rejectsWithCode(after.predict(x(1)), 'UNAVAILABLE');
       assert.throws(() => setTargetOverride('', 'a:1'), TypeError);
-      assert.throws(() => setTargetOverride(unused, 5), TypeError);
+      assert.throws(() => setTargetOverride(unused, /** @type {any} */ (5)), TypeError);  // deliberately not a string
     });
   });
 
@@ -143,7 +148,7 @@ describe('loadSavedModel() with the op inside', function () {
       const model = await load('slow_remote_predict');
       for (const options of [{ deadlineMillis: 5000 }, { timeoutMillis: 5000 }, { deadlineMillis: undefined, timeoutMillis: 5000 }]) {
         const { y } = await model.predict(slowInputs(100, 3, -3), options);
-        assert.deepEqual(Array.from(y.data), [3, -3], JSON.stringify(options));
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [3, -3], JSON.stringify(options));
       }
     });
 
@@ -165,7 +170,7 @@ describe('loadSavedModel() with the op inside', function () {
       const call = model.predict(slowInputs(2000, 1), { signal: controller.signal });
       setTimeout(() => controller.abort(new Error('stop')), 150);
       const error = await rejectsWithCode(call, 'CANCELLED');
-      assert.equal(error.cause.message, 'stop');
+      assert.equal(/** @type {Error} */ (error.cause).message, 'stop');
       assert.ok(performance.now() - started < 1000);
       await serverSawCancellation(mark);
       await rejectsWithCode(model.predict(slowInputs(0, 1), { signal: controller.signal }), 'CANCELLED');
@@ -229,14 +234,17 @@ describe('loadSavedModel() with the op inside', function () {
 
     it('bad arguments to loadSavedModel() throw synchronously', function () {
       assert.throws(() => loadSavedModel(''), (e) => e instanceof TypeError && /^exportDir/.test(e.message));
-      assert.throws(() => loadSavedModel(fixture('dead_target'), { tags: 'serve' }), (e) => e instanceof TypeError && /^options\.tags/.test(e.message));
-      assert.throws(() => loadSavedModel(fixture('dead_target'), { targetOverrides: { a: 1 } }),
+      // Deliberately invalid options:
+      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tags: 'serve' })), (e) => e instanceof TypeError && /^options\.tags/.test(e.message));
+      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ targetOverrides: { a: 1 } })),
         (e) => e instanceof TypeError && /^options\.targetOverrides\['a'\]/.test(e.message));
-      assert.throws(() => loadSavedModel(fixture('dead_target'), { tag: ['serve'] }), (e) => e instanceof TypeError && /unknown option 'tag'/.test(e.message));
+      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tag: ['serve'] })), (e) => e instanceof TypeError && /unknown option 'tag'/.test(e.message));
     });
 
     it('unknown signature, missing and extra inputs, wrong dtype or shape, bad options: TypeError / RangeError', async function () {
       const model = await load('remote_predict_status');
+      // Deliberately invalid inputs and options (hence any).
+      /** @type {[any, any, ErrorConstructor, RegExp][]} */
       const bad = [
         [x(1), { signature: 'nope' }, TypeError, /^options\.signature 'nope' is not a signature of .*; its signatures are 'missing_model', 'serving_default'/],
         [{}, {}, TypeError, /^inputs is missing 'x' of signature 'serving_default', which takes 'x'/],
@@ -259,7 +267,7 @@ describe('loadSavedModel() with the op inside', function () {
         assert.throws(() => model.predict(inputs, options), (e) => e instanceof type && pattern.test(e.message), `${pattern}`);
       }
       const { y } = await model.predict(x(4), { outputs: ['y'] });
-      assert.deepEqual(Array.from(y.data), [4]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [4]);
     });
   });
 
@@ -272,7 +280,7 @@ describe('loadSavedModel() with the op inside', function () {
       const results = await Promise.all(Array.from({ length: 64 }, (_, i) => model.predict(slowInputs(200, i, -i))));
       const ms = performance.now() - started;
       histogram.disable();
-      results.forEach(({ y }, i) => assert.deepEqual(Array.from(y.data), [i, -i], `call ${i}`));
+      results.forEach(({ y }, i) => assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`));
       const maxDelayMs = histogram.max / 1e6;
       this.test.title += ` (${ms.toFixed(0)} ms; event loop delay max ${maxDelayMs.toFixed(1)} ms)`;
       // A run holding the event loop would delay it by at least one 200 ms call.

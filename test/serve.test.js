@@ -13,6 +13,8 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
 const SLOW_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'slow_remote_predict');
 
+/** @typedef {Error & { code: number | null, output: string }} ServeExit How startServe() rejects when serve exits. */
+
 /** Starts `serve`; resolves with { url, child, output() } once it listens. */
 function startServe(args) {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,6 +35,7 @@ function startServe(args) {
   });
 }
 
+/** @returns {Promise<{ status: number, json: any }>} `json` as JSON.parse() gives it. */
 async function request(url, body, method = body === undefined ? 'GET' : 'POST') {
   const response = await fetch(url, {
     method, body: typeof body === 'string' ? body : body && JSON.stringify(body), headers: { 'content-type': 'application/json' },
@@ -72,6 +75,7 @@ describe('serve: a composed SavedModel behind REST', function () {
   });
 
   it('bad requests are 400 with a message naming the problem; unknown paths 404', async function () {
+    /** @type {[unknown, RegExp][]} */
     const cases = [
       ['not json', /not JSON/],
       [{ inputs: { x: [1, 'a'] } }, /inputs\.x must hold numbers/],
@@ -150,6 +154,7 @@ describe('serve: a composed SavedModel behind REST', function () {
     });
 
     it('both, or a bad value, exit 2 with the usage', async function () {
+      /** @type {[string[], RegExp][]} */
       const cases = [
         [['--deadline', '300', '--timeout', '300'], /--deadline and --timeout \(its deprecated alias\) exclude each other/],
         [['--deadline', '0'], /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/],
@@ -157,7 +162,7 @@ describe('serve: a composed SavedModel behind REST', function () {
         [['--timeout', '2147483648'], /--timeout: '2147483648' is not a number of milliseconds/],
       ];
       for (const [args, message] of cases) {
-        await assert.rejects(startServe(['--saved-model', SLOW_FIXTURE, '--port', '0', ...args]), (e) => {
+        await assert.rejects(startServe(['--saved-model', SLOW_FIXTURE, '--port', '0', ...args]), (/** @type {ServeExit} */ e) => {
           assert.equal(e.code, 2, e.output);
           assert.match(e.output, message);
           assert.match(e.output, /Usage:\n {2}tfserving-remote-predict serve --saved-model DIR/);
@@ -168,23 +173,24 @@ describe('serve: a composed SavedModel behind REST', function () {
   });
 
   it('usage errors exit 2; a directory that is not a SavedModel exits 1', async function () {
-    await assert.rejects(startServe([]), (e) => e.code === 2 && /--saved-model DIR is required/.test(e.output));
+    await assert.rejects(startServe([]), (/** @type {ServeExit} */ e) => e.code === 2 && /--saved-model DIR is required/.test(e.output));
     await assert.rejects(startServe(['--saved-model', FIXTURE, '--target-override', 'nonsense']),
-      (e) => e.code === 2 && /'nonsense' is not FROM=TO/.test(e.output));
-    await assert.rejects(startServe(['--saved-model', ROOT]), (e) => e.code === 1 && /is not a SavedModel/.test(e.output));
+      (/** @type {ServeExit} */ e) => e.code === 2 && /'nonsense' is not FROM=TO/.test(e.output));
+    await assert.rejects(startServe(['--saved-model', ROOT]), (/** @type {ServeExit} */ e) => e.code === 1 && /is not a SavedModel/.test(e.output));
   });
 });
 
 describe('JSON tensors', function () {
   it('nested arrays ↔ tensors, with dtype checks and ranges', function () {
-    const t = tensorFromJson([[1, 2, 3], [4, 5, 6]], 'int32', 'v');
+    const t = /** @type {import('../dist').PlainTensorInput<'int32'>} */ (tensorFromJson([[1, 2, 3], [4, 5, 6]], 'int32', 'v'));
     assert.deepEqual(t.shape, [2, 3]);
     assert.deepEqual(Array.from(t.data), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(tensorToJson({ ...t, data: Int32Array.from(t.data) }), [[1, 2, 3], [4, 5, 6]]);
+    // tensorToJson() takes an output Tensor; these inputs have its form at run time.
+    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ ({ ...t, data: Int32Array.from(t.data) })), [[1, 2, 3], [4, 5, 6]]);
     assert.deepEqual(tensorFromJson(7, 'float32', 'v').shape, []);
     const big = tensorFromJson(['9223372036854775807', -1], 'int64', 'v');
-    assert.deepEqual(tensorToJson(big), ['9223372036854775807', -1]);
-    assert.deepEqual(tensorToJson(tensorFromJson([true, false], 'bool', 'v')), [true, false]);
+    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ (big)), ['9223372036854775807', -1]);
+    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ (tensorFromJson([true, false], 'bool', 'v'))), [true, false]);
     assert.deepEqual(tensorToJson({ dtype: 'string', shape: [1], data: [Buffer.from('hé')] }), ['hé']);
     assert.throws(() => tensorFromJson([300], 'int8', 'v'), (e) => e instanceof RangeError && /300 is out of range for int8/.test(e.message));
     assert.throws(() => tensorFromJson([1.5], 'int32', 'v'), (e) => e instanceof TypeError && /must hold integers/.test(e.message));

@@ -74,9 +74,9 @@ describe('tfjs tensors', function () {
     });
     const byName = Object.fromEntries(names.map((n, i) => [n, outputs[i]]));
 
-    assert.deepEqual(byName.string.data.map((b) => Buffer.from(b).toString()), ['', 'héllo', 'a,b']);
-    assert.deepEqual(Array.from(byName.bool.data), [1, 0, 1]);
-    assert.deepEqual(Array.from(byName.complex64.data), [1, 2, -3, 4]);
+    assert.deepEqual(/** @type {Uint8Array[]} */ (byName.string.data).map((b) => Buffer.from(b).toString()), ['', 'héllo', 'a,b']);
+    assert.deepEqual(Array.from(/** @type {Uint8Array} */ (byName.bool.data)), [1, 0, 1]);
+    assert.deepEqual(Array.from(/** @type {Float32Array} */ (byName.complex64.data)), [1, 2, -3, 4]);
 
     for (const [dtype, original] of Object.entries(tfjsInputs)) {
       const back = api.toTfjs(byName[dtype], tf);

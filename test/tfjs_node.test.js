@@ -53,6 +53,7 @@ function exec(file, args, options = {}) {
 }
 
 async function probe(order, override, target) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' };
   delete env.TFSRP_TARGET_OVERRIDES;
   if (override === 'env') env.TFSRP_TARGET_OVERRIDES = `${PLACEHOLDER}=${target}`;

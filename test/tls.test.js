@@ -16,15 +16,16 @@ const halfPlusTwo = (targetAddress, patch = {}) => ({
   inputTensorAliases: ['x'],
   inputTensors: [{ dtype: 'float32', shape: [3], data: new Float32Array([1, 2, 5]) }],
   outputTensorAliases: ['y'],
-  outputTypes: ['float32'],
+  outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
   maxRpcDeadlineMillis: 10000,
   ...patch,
 });
 
 async function rejectsWithCode(promise, codeName) {
+  /** @type {Error | undefined} */
   let caught;
   await assert.rejects(promise, (error) => {
-    caught = error;
+    caught = /** @type {Error} */ (error);
     return true;
   });
   assert.ok(caught instanceof RemotePredictError, caught && caught.stack);
@@ -89,7 +90,7 @@ describe('TLS', function () {
     try {
       const model = await loadSavedModel(fixture, { targetOverrides });
       try {
-        assert.deepEqual(Array.from((await model.predict(x)).y.data), [3, 4, 7]);
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ ((await model.predict(x)).y.data)), [3, 4, 7]);
       } finally {
         model.dispose();
       }
@@ -98,13 +99,15 @@ describe('TLS', function () {
     }
     const plaintext = await loadSavedModel(fixture, { targetOverrides });
     try {
-      await assert.rejects(plaintext.predict(x, { timeoutMillis: 5000 }), (e) => e.codeName === 'UNAVAILABLE');
+      await assert.rejects(plaintext.predict(x, { timeoutMillis: 5000 }), (/** @type {import('..').SavedModelError} */ e) => e.codeName === 'UNAVAILABLE');
     } finally {
       plaintext.dispose();
     }
   });
 
   it('bad credentials are TypeErrors naming the option', function () {
+    // Deliberately invalid credentials (hence any).
+    /** @type {[any, RegExp][]} */
     const cases = [
       [{ credentials: 'pem' }, /^credentials must be an object/],
       [{ credentials: { rootCertificates: 5 } }, /^credentials\.rootCertificates must be a PEM string or Uint8Array/],

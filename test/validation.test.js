@@ -27,7 +27,7 @@ describe('validation', function () {
       socket.destroy();
     });
     await new Promise((resolve) => sentinel.listen(0, '127.0.0.1', resolve));
-    target = `127.0.0.1:${sentinel.address().port}`;
+    target = `127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (sentinel.address()).port}`;
     // The addon's exports are a plain object: count calls of prepare() and call().
     for (const name of NATIVE_CALLS) {
       saved[name] = Object.getOwnPropertyDescriptor(native, name);
@@ -67,7 +67,7 @@ describe('validation', function () {
   /** Both entry points throw synchronously with this class and message. */
   function assertInvalid(opts, ErrorClass, message) {
     for (const fn of [run, runReturningStatus]) {
-      assert.throws(() => fn(opts), (error) => {
+      assert.throws(() => fn(opts), (/** @type {Error} */ error) => {
         assert.equal(error.constructor, ErrorClass, `${fn.name}: ${error.constructor.name}: ${error.message}`);
         if (message instanceof RegExp) assert.match(error.message, message);
         else assert.equal(error.message, message);
@@ -224,23 +224,25 @@ describe('validation', function () {
 
   describe('PredictionClient', function () {
     it('validates its defaults in the constructor', function () {
+      // @ts-expect-error -- deliberately without targetAddress
       assert.throws(() => new PredictionClient({}), TypeError);
       assert.throws(() => new PredictionClient({ targetAddress: target, maxRpcDeadlineMillis: 0 }),
         (e) => e instanceof RangeError && /^maxRpcDeadlineMillis/.test(e.message));
       assert.throws(() => new PredictionClient({ targetAddress: target, modelVersion: 2, versionLabel: 'x' }),
         (e) => e instanceof TypeError && /exclude each other/.test(e.message));
-      assert.throws(() => new PredictionClient({ targetAddress: target, outputTypes: ['f32'] }),
+      assert.throws(() => new PredictionClient({ targetAddress: target, outputTypes: [/** @type {any} */ ('f32')] }),  // deliberately no dtype
         (e) => e instanceof TypeError && /^outputTypes\[0\]/.test(e.message));
-      assert.throws(() => new PredictionClient({ targetAddress: target, channel: {} }),
+      assert.throws(() => new PredictionClient(/** @type {any} */ ({ targetAddress: target, channel: {} })),  // deliberately unknown
         (e) => e instanceof TypeError && /unknown option 'channel'/.test(e.message));
       assert.throws(() => new PredictionClient({ targetAddress: target, channelOptions: { maxReceiveMessageBytes: 0 } }),
         (e) => e instanceof RangeError && /^channelOptions\.maxReceiveMessageBytes must be a positive integer/.test(e.message));
     });
 
     it('deadlineMillis (or its alias) in the constructor and per call: validated under the name given; both → TypeError', function () {
+      /** @param {() => unknown} fn @param {ErrorConstructor} type @param {RegExp} pattern */
       const invalid = (fn, type, pattern) => assert.throws(fn, (e) => e instanceof type && pattern.test(e.message), `${pattern}`);
       invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: 0 }), RangeError, /^deadlineMillis must be a positive integer/);
-      invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: '5' }), TypeError, /^deadlineMillis must be a positive integer/);
+      invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: /** @type {any} */ ('5') }), TypeError, /^deadlineMillis must be a positive integer/);
       invalid(() => new PredictionClient({ targetAddress: target, maxRpcDeadlineMillis: 2 ** 31 }), RangeError,
         /^maxRpcDeadlineMillis must be a positive integer/);
       invalid(() => new PredictionClient({ targetAddress: target, deadlineMillis: 100, maxRpcDeadlineMillis: 100 }), TypeError,
@@ -267,7 +269,7 @@ describe('validation', function () {
       for (const method of ['run', 'runReturningStatus']) {
         const pending = client[method](call);
         assert.ok(pending instanceof Promise, `${method}() returns a promise`);
-        await assert.rejects(pending, (e) => {
+        await assert.rejects(pending, (/** @type {Error} */ e) => {
           assert.ok(e instanceof RemotePredictError, `${method}: ${e && e.stack}`);
           assert.equal(e.codeName, 'FAILED_PRECONDITION');
           assert.equal(e.code, StatusCode.FAILED_PRECONDITION);
@@ -280,6 +282,8 @@ describe('validation', function () {
     });
 
     it('validates channelOptions, for run() too', function () {
+      // Deliberately invalid channelOptions (hence any).
+      /** @type {[any, ErrorConstructor, RegExp][]} */
       const bad = [
         [{ channelOptions: 4 }, TypeError, /^channelOptions must be an object, got 4/],
         [{ channelOptions: { maxSendMessageBytes: '1' } }, TypeError, /^channelOptions\.maxSendMessageBytes must be a positive integer/],
@@ -290,7 +294,7 @@ describe('validation', function () {
       ];
       for (const [patch, type, pattern] of bad) assertInvalid(options(patch), type, pattern);
       const client = new PredictionClient({ targetAddress: target, modelName: 'm', outputTypes: [] });
-      assert.throws(() => client.run({ inputTensorAliases: [], inputTensors: [], outputTensorAliases: [], channelOptions: {} }),
+      assert.throws(() => client.run(/** @type {any} */ ({ inputTensorAliases: [], inputTensors: [], outputTensorAliases: [], channelOptions: {} })),  // deliberately per call
         (e) => e instanceof TypeError && /channelOptions cannot be given per call/.test(e.message));
     });
 
@@ -301,10 +305,11 @@ describe('validation', function () {
       assert.throws(() => client.run(badInput), (e) => e instanceof RangeError && /^inputTensors\[0\]\.data has 1 value/.test(e.message));
       assert.throws(() => client.runReturningStatus({ ...call, outputTensorAliases: ['y', 'z'] }),
         (e) => e instanceof RangeError && /^outputTensorAliases has 2 entries but outputTypes has 1/.test(e.message));
-      assert.throws(() => client.run({ ...call, targetAddress: 'elsewhere:1' }),
+      assert.throws(() => client.run(/** @type {any} */ ({ ...call, targetAddress: 'elsewhere:1' })),  // deliberately per call
         (e) => e instanceof TypeError && /targetAddress cannot be given per call/.test(e.message));
       const labelled = new PredictionClient({ targetAddress: target, modelName: 'm', versionLabel: 'stable' });
-      assert.throws(() => labelled.run({ ...call, modelName: '' }), (e) => e instanceof TypeError && /^modelName/.test(e.message));
+      // Deliberately an empty modelName.
+      assert.throws(() => labelled.run(/** @type {any} */ ({ ...call, modelName: '' })), (e) => e instanceof TypeError && /^modelName/.test(e.message));
     });
   });
 
@@ -337,7 +342,7 @@ describe('tensor conversion (no network)', function () {
     const converted = tensor.toNativeInput({ dtype: 'string', shape: [3], data: ['', 'héllo ✓', bytes] }, 'inputTensors[0]');
     assert.equal(converted.dtype, 7);
     assert.deepEqual(converted.shape, [3]);
-    assert.deepEqual(converted.data.map((b) => Buffer.from(b).toString('hex')),
+    assert.deepEqual(/** @type {Uint8Array[]} */ (converted.data).map((b) => Buffer.from(b).toString('hex')),
       ['', Buffer.from('héllo ✓').toString('hex'), '00ff0a']);
     assert.equal(converted.data[2], bytes);
   });
@@ -375,12 +380,12 @@ describe('tensor conversion (no network)', function () {
 
   it('makes zero scalars of every dtype', function () {
     for (const [name, info] of Object.entries(api.DTYPES)) {
-      const out = tensor.fromNativeOutput(tensor.zeroScalarNativeOutput(name));
+      const out = tensor.fromNativeOutput(tensor.zeroScalarNativeOutput(/** @type {import('..').DType} */ (name)));
       assert.equal(out.dtype, name);
       assert.deepEqual(out.shape, []);
       assert.equal(out.data.length, info.valuesPerElement);
-      if (name === 'string') assert.equal(out.data[0].length, 0);
-      else assert.ok(Array.from(out.data).every((v) => v == 0));  
+      if (name === 'string') assert.equal(/** @type {Uint8Array[]} */ (out.data)[0].length, 0);
+      else assert.ok(Array.from(/** @type {ArrayLike<number | bigint>} */ (out.data)).every((v) => v == 0));  
     }
   });
 
@@ -391,6 +396,7 @@ describe('tensor conversion (no network)', function () {
       complex: (real, imag) => ({ real, imag }),
     };
     const expected = { real: { values: [1, 3], shape: [2], dtype: 'float32' }, imag: { values: [2, 4], shape: [2], dtype: 'float32' } };
+    /** @type {import('..').Tensor<'complex64'>} */
     const c64 = { dtype: 'complex64', shape: [2], data: f32(1, 2, 3, 4) };
     assert.deepEqual(api.toTfjs(c64, tf), expected);
     const withTidy = { ...tf, tidy(fn) { calls.push(this); return fn(); } };

@@ -120,6 +120,7 @@ function encodeTensor(t) {
   ]);
 }
 
+/** @param {{ keyBytes?: Buffer, valueBytes?: Buffer, omitKey?: boolean, omitValue?: boolean, extra?: Buffer[] }} entry */
 function encodeEntry({ keyBytes, valueBytes, omitKey, omitValue, extra }) {
   return fieldBytes(1, concat([
     omitKey ? null : fieldBytes(1, keyBytes),

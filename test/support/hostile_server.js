@@ -194,7 +194,7 @@ function serve(port) {
     });
   });
   server.listen(port, '127.0.0.1', () => {
-    process.stdout.write(`PORT ${server.address().port}\n`);
+    process.stdout.write(`PORT ${/** @type {import('node:net').AddressInfo} */ (server.address()).port}\n`);
   });
   // Commands from the parent on stdin: 'stats' prints a JSON line; EOF exits.
   process.stdin.setEncoding('utf8');

@@ -48,9 +48,9 @@ async function blackHole() {
     sockets.add(socket);
     socket.on('error', () => {});
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)));
   return {
-    address: `127.0.0.1:${server.address().port}`,
+    address: `127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`,
     close: () => {
       for (const socket of sockets) socket.destroy();
       server.close();

@@ -181,6 +181,10 @@ function makeProject(links = {}) {
 /**
  * Writes `source` (server address substituted) to `dir/<name>` and runs it with node.
  * Resolves with { code, signal, stdout, stderr, file }.
+ * @param {string} dir
+ * @param {string} name
+ * @param {string} source
+ * @param {{ address?: string, env?: NodeJS.ProcessEnv, timeout?: number }} [options]
  */
 function runSnippetFile(dir, name, source, { address, env = process.env, timeout = 90000 } = {}) {
   const file = path.join(dir, name);

@@ -23,6 +23,14 @@ function defaultOpLibrary() {
   return fs.existsSync(built) ? built : null;
 }
 
+/**
+ * @param {{
+ *   opLibrary?: string | null,
+ *   models?: string,
+ *   tls?: { certFile: string, keyFile: string, clientCaFile?: string },
+ *   port?: number,
+ * }} [options]
+ */
 function startReferenceServer({
   opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),

@@ -3,8 +3,14 @@
 // sleeping delay_ms: a request that stays in flight as long as a test needs, and whose
 // reply shows exactly what the server received.
 
-/** The options of a run() call of `slow` (no targetAddress); `extra` is merged in. */
-function slowCall(delayMs, x, extra = {}) {
+/**
+ * The options of a run() call of `slow` (no targetAddress); `extra` is merged in.
+ * @template {{}} E
+ * @param {number} delayMs
+ * @param {Float32Array} x
+ * @param {E} [extra]
+ */
+function slowCall(delayMs, x, extra = /** @type {E} */ ({})) {
   return {
     modelName: 'slow',
     inputTensorAliases: ['delay_ms', 'x'],
@@ -13,7 +19,7 @@ function slowCall(delayMs, x, extra = {}) {
       { dtype: 'float32', shape: [x.length], data: x },
     ],
     outputTensorAliases: ['y'],
-    outputTypes: ['float32'],
+    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
     ...extra,
   };
 }
