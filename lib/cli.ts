@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 import { DeadlineFlagError, deadlineFromFlags } from './cli/deadline';
+import { fetchLibtensorflowCcCommand } from './cli/fetch-libtensorflow-cc';
 import { DTYPES, DType, isDType } from './dtypes';
 import { RemotePredictError } from './errors';
 import { tensorflowVersion } from './index';
@@ -39,6 +40,12 @@ ${SERVE_USAGE}
       download of its own libtensorflow), so tf.node.loadSavedModel runs graphs that
       hold TfServingRemotePredict. Idempotent; re-run it after npm ci.
       (${PROGRAM} setup-tfjs-node --help for details.)
+
+  ${PROGRAM} fetch-libtensorflow-cc [--from DIR] [--headers] [--check]
+      For a prebuilt install (no compiler): stages libtensorflow_cc.so.2, which
+      loadSavedModel() needs and the prebuilt package leaves out, from pip's
+      tensorflow-cpu wheel of the same version (or a TensorFlow directory you have).
+      (${PROGRAM} fetch-libtensorflow-cc --help for details.)
 
 Options of the call (serve --help and setup-tfjs-node --help list theirs):
   --target ADDRESS    host:port (or dns:///host:port, ipv4:..., unix:/path)
@@ -438,6 +445,7 @@ function callFromArgs(values: Record<string, string | boolean | string[] | undef
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   if (argv[0] === 'serve') return serveCommand(argv.slice(1), PROGRAM);
   if (argv[0] === 'setup-tfjs-node') return setupTfjsNodeCommand(argv.slice(1), PROGRAM);
+  if (argv[0] === 'fetch-libtensorflow-cc') return fetchLibtensorflowCcCommand(argv.slice(1), PROGRAM);
   let values;
   try {
     ({ values } = parseArgs({

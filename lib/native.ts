@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 
+import { nativeDirectory, savedModelUnavailable } from './native-location';
+
 /** One input of a direct call: numeric data is copied as raw little-endian bytes. */
 export interface NativeInputTensor {
   dtype: number;  // TensorFlow DataType enum
@@ -129,7 +131,7 @@ export interface NativeSavedModelAddon {
 /** Both modules; the SavedModel functions load theirs on first use. */
 export type NativeAddon = NativeDirectAddon & NativeSavedModelAddon;
 
-const BUILD_DIR = path.resolve(__dirname, '..', 'build', 'Release');
+const BUILD_DIR = nativeDirectory();
 export const addonPath = path.join(BUILD_DIR, 'tfserving_remote_predict.node');
 export const savedModelAddonPath = path.join(BUILD_DIR, 'tfsrp_saved_model.node');
 export const guardPath = path.join(BUILD_DIR, 'tfsrp_tensorflow_guard.node');
@@ -180,6 +182,8 @@ let savedModelAddon: NativeSavedModelAddon | undefined;
 /** The SavedModel module (it maps libtensorflow_cc), loaded on first use. */
 function loadSavedModelAddon(): NativeSavedModelAddon {
   if (savedModelAddon === undefined) {
+    const unavailable = savedModelUnavailable(BUILD_DIR);
+    if (unavailable !== undefined) throw new Error(unavailable);
     checkNoForeignTensorflow();
     savedModelAddon = loadQuietly(() => requireNative<NativeSavedModelAddon>(savedModelAddonPath));
   }

@@ -24,6 +24,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
+import { isPrebuilt, libtensorflowDirectory } from './native-location';
+
 export const TFJS_NODE_PACKAGE = '@tensorflow/tfjs-node';
 /**
  * The tfjs-node version this package sets up: the one place the CLI and this module take it
@@ -161,7 +163,8 @@ export function findProjectDir(packageRoot = PACKAGE_ROOT, cwd = process.env.INI
 
 export function locate(projectDir?: string, packageRoot = PACKAGE_ROOT): Locations {
   const project = path.resolve(projectDir ?? findProjectDir(packageRoot));
-  const libtensorflowDir = path.join(packageRoot, 'deps', 'libtensorflow');
+  // A source build's deps/libtensorflow, or the prebuilt platform package's.
+  const libtensorflowDir = packageRoot === PACKAGE_ROOT ? libtensorflowDirectory() : path.join(packageRoot, 'deps', 'libtensorflow');
   let version: string | undefined;
   try {
     version = fs.readFileSync(path.join(libtensorflowDir, 'VERSION'), 'utf8').trim() || undefined;
@@ -184,9 +187,13 @@ function libtensorflowProblems(loc: Locations): string[] {
     path.join('include', 'tensorflow', 'c', 'eager', 'c_api.h'),
     ...TF_LIBS.map((l) => path.join('lib', l)),
   ].filter((f) => !fs.existsSync(path.join(loc.libtensorflowDir, f)));
+  const prebuilt = loc.packageRoot === PACKAGE_ROOT && isPrebuilt();
   const problems = missing.length > 0
     ? [`this package's libtensorflow at ${loc.libtensorflowDir} is incomplete (missing ${missing.join(', ')}): ` +
-       'run npm install (or npm rebuild tfserving-remote-predict) first']
+       (prebuilt
+         ? 'a prebuilt install leaves libtensorflow_cc and the headers out; run ' +
+           'npx tfserving-remote-predict fetch-libtensorflow-cc --headers first'
+         : 'run npm install (or npm rebuild tfserving-remote-predict) first')]
     : [];
   if (loc.libtensorflowVersion === undefined) {
     problems.push(`${path.join(loc.libtensorflowDir, 'VERSION')} is missing: run npm install first`);

@@ -60,6 +60,10 @@ describe('CLI', function () {
         args: ['setup-tfjs-node'],
         usage: /^Usage:\n {2}tfserving-remote-predict setup-tfjs-node \[--project DIR\] \[--force\] \[--check\]/,
       },
+      'fetch-libtensorflow-cc': {
+        args: ['fetch-libtensorflow-cc'],
+        usage: /^Usage:\n {2}tfserving-remote-predict fetch-libtensorflow-cc \[--from DIR\] \[--headers\] \[--python PY\] \[--check\]/,
+      },
     };
     for (const [name, { args, usage }] of Object.entries(subcommands)) {
       for (const flag of ['--help', '-h']) {
@@ -96,6 +100,13 @@ describe('CLI', function () {
     const main = await cli('--help');
     const setup = await cli('setup-tfjs-node', '--help');
     for (const { stdout } of [main, setup]) assert.ok(stdout.includes(`Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} `), stdout);
+  });
+
+  it('fetch-libtensorflow-cc is a no-op in a source build, whose libtensorflow has libtensorflow_cc', async function () {
+    const { code, stdout, stderr } = await cli('fetch-libtensorflow-cc');
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /deps\/libtensorflow\/lib\/libtensorflow_cc\.so\.2 is in place: nothing to do/);
+    assert.equal((await cli('fetch-libtensorflow-cc', '--check')).code, 0);
   });
 
   it('calls a server given --target and prints the outputs', async function () {

@@ -1,7 +1,8 @@
 'use strict';
 // docker/: the compose file is valid, the image installs the project by the
 // README's own set-up command, the composed service has no address baked in,
-// and the final image stage carries no build tools.
+// the services need nothing from the host (their models come from the build stage),
+// and the images that run (the final stage, the compose targets) carry no build tools.
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -37,14 +38,29 @@ function dockerfileInstructions(text) {
   return instructions;
 }
 
-// Stages, split at FROM lines.
+// Stages, split at FROM lines: { from (the FROM arguments), base (image or stage), name, instructions }.
 function dockerfileStages(text) {
   const stages = [];
   for (const instruction of dockerfileInstructions(text)) {
-    if (instruction.keyword === 'FROM') stages.push({ from: instruction.args, instructions: [] });
-    else if (stages.length > 0) stages[stages.length - 1].instructions.push(instruction);
+    if (instruction.keyword === 'FROM') {
+      const [base, as, name] = instruction.args.replace(/--platform=\S+\s*/, '').split(' ');
+      stages.push({ from: instruction.args, base, name: /^as$/i.test(as || '') ? name : undefined, instructions: [] });
+    } else if (stages.length > 0) {
+      stages[stages.length - 1].instructions.push(instruction);
+    }
   }
   return stages;
+}
+
+// A stage and the stages it is built FROM, nearest first; the last one's base is an image.
+function stageChain(stages, stage) {
+  const chain = [stage];
+  for (let s = stage; ;) {
+    const parent = stages.slice(0, stages.indexOf(s)).reverse().find((x) => x.name === s.base);
+    if (parent === undefined) return chain;
+    chain.push(parent);
+    s = parent;
+  }
 }
 
 // A RUN's command: the shell form as written, or the exec form's argv joined.
@@ -175,21 +191,47 @@ describe('docker', function () {
     assert.ok(services.includes(override[2]), `--target-override points at ${override[2]}, not a service of the compose file`);
     assert.deepEqual(composeValue(composed, 'depends_on').filter((l) => services.includes(l.replace(/:$/, ''))).map((l) => l.replace(/:$/, '')), ['tf-serving']);
     assert.deepEqual(composeValue(composeServiceBlock(compose, 'tf-serving'), 'MODEL_NAME'), ['half_plus_two']);
-    // Both models are mounted from the fixtures, read-only.
-    for (const service of services) {
-      const volumes = composeValue(composeServiceBlock(compose, service), 'volumes');
-      assert.ok(volumes && volumes.length > 0, `${service} mounts no model`);
-      for (const volume of volumes) assert.match(volume, /^\.\.\/test\/fixtures\/.+:\/models\/.+:ro$/, `${service}: ${volume}`);
+  });
+
+  it('needs nothing from the host: each service is a Dockerfile stage that copies its model from the build stage', function () {
+    const compose = read(COMPOSE);
+    const stages = dockerfileStages(read(DOCKERFILE));
+    const build = stages.find((stage) => stage.instructions.some((x) => x.keyword === 'RUN' && runCommand(x) === readmeSetupCommand()));
+    assert.ok(build && build.name, 'the stage running the README\'s set-up command is named');
+    const models = {
+      'tf-serving': { stage: 'tf-serving', image: /^tensorflow\/serving\b/, model: 'test/fixtures/models/half_plus_two', at: '/models/half_plus_two' },
+      'composed-model': {
+        stage: 'composed-model', image: /^node:20[\w.-]*bookworm-slim\b/,
+        model: 'test/fixtures/composed/half_plus_two_with_remote_predict', at: '/models/half_plus_two_with_remote_predict',
+      },
+    };
+    for (const [service, want] of Object.entries(models)) {
+      const block = composeServiceBlock(compose, service);
+      assert.equal(composeValue(block, 'volumes'), null, `${service} mounts from the host (a fresh clone has no fixtures)`);
+      assert.equal(composeValue(block, 'image'), null, `${service} is pulled, not built from docker/Dockerfile`);
+      assert.deepEqual(composeValue(block, 'dockerfile'), ['docker/Dockerfile']);
+      assert.deepEqual(composeValue(block, 'target'), [want.stage]);
+      const stage = stages.find((x) => x.name === want.stage);
+      assert.ok(stage, `docker/Dockerfile has no stage ${want.stage}`);
+      const chain = stageChain(stages, stage);
+      assert.match(chain[chain.length - 1].base, want.image, `${want.stage} is built on ${chain[chain.length - 1].base}`);
+      const copies = chain.flatMap((x) => x.instructions).filter((x) => x.keyword === 'COPY').map((x) => x.args);
+      assert.ok(copies.some((args) => args.startsWith(`--from=${build.name} /app/${want.model} ${want.at}`)),
+        `${want.stage} copies /app/${want.model} from the ${build.name} stage to ${want.at}`);
     }
   });
 
-  it('keeps compilers, Python and build trees out of the final image stage', function () {
+  it('keeps compilers, Python and build trees out of the images that run: the final stage and composed-model', function () {
     const stages = dockerfileStages(read(DOCKERFILE));
-    const final = stages[stages.length - 1];
     assert.match(stages[0].from, /^node:20[\w.-]*bookworm\b/, 'the build stage is Node 20 on Debian 12');
-    assert.match(final.from, /^node:20[\w.-]*bookworm-slim\b/, 'the final stage is Node 20 slim on Debian 12');
+    const images = [stages[stages.length - 1], stages.find((x) => x.name === 'composed-model')];
+    const runtime = images.flatMap((stage) => stageChain(stages, stage));
+    for (const top of images) {
+      const chain = stageChain(stages, top);
+      assert.match(chain[chain.length - 1].base, /^node:20[\w.-]*bookworm-slim\b/, `${top.name || 'the final stage'} is Node 20 slim on Debian 12`);
+    }
     const forbidden = /^(g\+\+.*|gcc.*|clang.*|cpp.*|cmake.*|make|ninja-build|build-essential|pkg-config|python.*|.*-dev)$/;
-    for (const x of final.instructions.filter((i) => i.keyword === 'RUN')) {
+    for (const x of [...new Set(runtime)].flatMap((stage) => stage.instructions).filter((i) => i.keyword === 'RUN')) {
       const command = runCommand(x);
       assert.doesNotMatch(command, /\bpip3?\s+install\b|\bnpm\s+(install|i|ci)\b/, `Dockerfile:${x.line}: ${command}`);
       for (const [, args] of command.matchAll(/\bapt(?:-get)?\s+install\b([^;&|]*)/g)) {
@@ -199,12 +241,13 @@ describe('docker', function () {
         }
       }
     }
-    // Copied from the build stage: products, not trees.
-    for (const x of final.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
-      const sources = x.args.split(' ').filter((a) => !a.startsWith('--')).slice(0, -1);
-      for (const source of sources) {
+    // Copied from the build stage: products, not trees (test/: only a model, into /models).
+    for (const x of [...new Set(runtime)].flatMap((stage) => stage.instructions).filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
+      const args = x.args.split(' ').filter((a) => !a.startsWith('--'));
+      for (const source of args.slice(0, -1)) {
+        if (/^\/app\/test\/fixtures\/[^/]+\/[^/]+$/.test(source) && args[args.length - 1].startsWith('/models/')) continue;
         assert.doesNotMatch(source, /^\/app\/?$|^\/app\/build\/?$|^\/app\/test\b|^\/app\/deps\/?$|^\/app\/deps\/libtensorflow\/?$|^\/opt\/venv\b|CMakeFiles/,
-          `Dockerfile:${x.line} copies ${source} into the final stage`);
+          `Dockerfile:${x.line} copies ${source} into an image that runs`);
       }
     }
   });

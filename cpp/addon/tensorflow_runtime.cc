@@ -32,8 +32,9 @@ std::string TensorflowVersionMismatch() {
   if (loaded == built) return "";
   return "libtensorflow " + loaded + " is loaded in this process, but "
          "tfserving-remote-predict was built against libtensorflow " + built +
-         ": rebuild it (npm rebuild tfserving-remote-predict) against the "
-         "libtensorflow you use, or load " + built + " instead";
+         ": build it from source against the libtensorflow you use (TFSRP_BUILD_FROM_SOURCE=1 "
+         "LIBTENSORFLOW_DIR=<its directory> npm rebuild tfserving-remote-predict), or load " +
+         built + " instead";
 }
 
 std::string LoadOpLibrary() {

@@ -134,7 +134,8 @@ std::string ForeignTensorflowInProcess() {
          "), and one process can hold only one copy of TensorFlow. Load only one: for "
          "@tensorflow/tfjs-node, run `npx tfserving-remote-predict setup-tfjs-node` so that it "
          "uses this package's libtensorflow; otherwise rebuild this package on the other one "
-         "(LIBTENSORFLOW_DIR=<its directory> npm rebuild tfserving-remote-predict)";
+         "(TFSRP_BUILD_FROM_SOURCE=1 LIBTENSORFLOW_DIR=<its directory> npm rebuild "
+         "tfserving-remote-predict)";
 }
 
 }  // namespace tfsrp
