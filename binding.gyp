@@ -53,8 +53,10 @@
       "dependencies": ["tfsrp_grpc_transport"],
       "sources": [
         "cpp/codec/tensor_encoding.cc",
+        "cpp/codec/chunked_bytes.cc",
         "cpp/codec/predict_request_encoder.cc",
         "cpp/codec/predict_response_decoder.cc",
+        "cpp/codec/received_tensor.cc",
         "cpp/kernel/call_cancellation.cc",
         "cpp/kernel/remote_predict_attributes.cc",
         "cpp/kernel/remote_predict_io.cc",

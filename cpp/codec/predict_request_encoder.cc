@@ -1,6 +1,7 @@
 #include "cpp/codec/predict_request_encoder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -37,9 +38,18 @@ constexpr uint32_t kTensorContent = 4;
 constexpr uint32_t kShapeDim = 2;
 constexpr uint32_t kDimSize = 1;
 
+// tensor_content at least this long is sent from the tensor's buffer; shorter
+// content is cheaper to copy into the frame than to hold and slice.
+constexpr size_t kReferencedContentBytes = 4096;
+
+// Writes the frame of an EncodedRequest, cutting a piece wherever a tensor's
+// content is referenced instead of copied.
 class Writer {
  public:
-  explicit Writer(uint8_t* p) : p_(p) {}
+  explicit Writer(EncodedRequest* request)
+      : request_(request),
+        p_(reinterpret_cast<uint8_t*>(request->frame.data.get())),
+        piece_begin_(p_) {}
   void Varint(uint64_t v) { p_ = CodedOutputStream::WriteVarint64ToArray(v, p_); }
   void Key(uint32_t field, uint32_t wire_type) { Varint(Tag(field, wire_type)); }
   void LengthPrefix(uint32_t field, size_t length) {
@@ -57,10 +67,32 @@ class Writer {
     if (!bytes.empty()) std::memcpy(p_, bytes.data(), bytes.size());
     p_ += bytes.size();
   }
+  // The tensor's content goes as a piece of its own, read from its buffer.
+  void Reference(const Tensor& tensor) {
+    CutPiece();
+    request_->referenced.push_back(tensor);
+    request_->pieces.push_back(tensor.tensor_data());
+  }
+  // Ends the message.
+  void Finish() {
+    CutPiece();
+    request_->size = 0;
+    for (absl::string_view piece : request_->pieces) request_->size += piece.size();
+  }
   uint8_t*& position() { return p_; }
 
  private:
+  void CutPiece() {
+    if (p_ != piece_begin_) {
+      request_->pieces.emplace_back(reinterpret_cast<const char*>(piece_begin_),
+                                    p_ - piece_begin_);
+    }
+    piece_begin_ = p_;
+  }
+
+  EncodedRequest* request_;
   uint8_t* p_;
+  uint8_t* piece_begin_;
 };
 
 // One input tensor in wire form: either tensor_content written straight from
@@ -109,7 +141,20 @@ class TensorWireForm {
       }
     }
     const absl::string_view content = tensor_->tensor_data();
-    if (!content.empty()) w.Bytes(kTensorContent, content);
+    if (content.empty()) return;
+    w.LengthPrefix(kTensorContent, content.size());
+    if (referenced_bytes() > 0) {
+      w.Reference(*tensor_);
+    } else {
+      w.Raw(content);
+    }
+  }
+
+  // Bytes of this tensor sent from its own buffer rather than the frame.
+  size_t referenced_bytes() const {
+    if (proto_) return 0;
+    const size_t content = tensor_->tensor_data().size();
+    return content >= kReferencedContentBytes ? content : 0;
   }
 
  private:
@@ -183,8 +228,8 @@ size_t MapEntrySize(const std::string& key, size_t value_size) {
 
 }  // namespace
 
-absl::StatusOr<OwnedBytes> EncodePredictRequest(const PredictRequest& request,
-                                                TensorEncoding encoding) {
+absl::StatusOr<EncodedRequest> EncodePredictRequest(const PredictRequest& request,
+                                                    TensorEncoding encoding) {
   const ModelSpec& spec = request.model_spec;
   if (spec.version >= 0 && !spec.version_label.empty()) {
     return absl::InvalidArgumentError(
@@ -208,24 +253,29 @@ absl::StatusOr<OwnedBytes> EncodePredictRequest(const PredictRequest& request,
   forms.reserve(inputs.size());
   const size_t spec_size = ModelSpecSize(spec);
   size_t total = LengthDelimitedSize(spec_size);
+  size_t referenced = 0;
   for (const NamedTensor* input : inputs) {
     auto form = TensorWireForm::Make(input->alias, input->tensor, encoding);
     if (!form.ok()) return form.status();
     total += LengthDelimitedSize(MapEntrySize(input->alias, form->size()));
+    referenced += form->referenced_bytes();
     forms.push_back(*std::move(form));
   }
   for (const std::string& alias : request.output_filter) {
     total += LengthDelimitedSize(alias.size());
   }
 
-  OwnedBytes bytes;
-  bytes.data.reset(static_cast<char*>(std::malloc(std::max<size_t>(total, 1))));
-  if (!bytes.data) {
+  EncodedRequest request_bytes;
+  OwnedBytes& frame = request_bytes.frame;
+  frame.size = total - referenced;
+  frame.data.reset(static_cast<char*>(std::malloc(std::max<size_t>(frame.size, 1))));
+  if (!frame.data) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("cannot allocate ", total, " bytes for the request"));
+        absl::StrCat("cannot allocate ", frame.size, " bytes for the request"));
   }
-  bytes.size = total;
-  Writer w(reinterpret_cast<uint8_t*>(bytes.data.get()));
+  request_bytes.referenced.reserve(inputs.size());
+  request_bytes.pieces.reserve(2 * inputs.size() + 1);
+  Writer w(&request_bytes);
   w.LengthPrefix(kRequestModelSpec, spec_size);
   WriteModelSpec(spec, w);
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -237,7 +287,8 @@ absl::StatusOr<OwnedBytes> EncodePredictRequest(const PredictRequest& request,
   for (const std::string& alias : request.output_filter) {
     w.Bytes(kRequestOutputFilter, alias);
   }
-  return bytes;
+  w.Finish();
+  return request_bytes;
 }
 
 }  // namespace tfsrp

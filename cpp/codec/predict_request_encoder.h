@@ -2,7 +2,7 @@
 #define TFSRP_CODEC_PREDICT_REQUEST_ENCODER_H_
 
 #include "absl/status/statusor.h"
-#include "cpp/codec/owned_bytes.h"
+#include "cpp/codec/encoded_request.h"
 #include "cpp/codec/predict_messages.h"
 #include "cpp/codec/tensor_encoding.h"
 
@@ -10,9 +10,11 @@ namespace tfsrp {
 
 // Serialises a tensorflow.serving.PredictRequest. Inputs are written in
 // alias order (as protobuf's deterministic serialisation orders map keys);
-// numeric tensors use `encoding`, strings always use string_val.
-absl::StatusOr<OwnedBytes> EncodePredictRequest(const PredictRequest& request,
-                                                TensorEncoding encoding);
+// numeric tensors use `encoding`, strings always use string_val. With
+// tensor_content, the content of numeric inputs of 4 KiB or more is not
+// copied: the result references (and holds) their tensors.
+absl::StatusOr<EncodedRequest> EncodePredictRequest(const PredictRequest& request,
+                                                    TensorEncoding encoding);
 
 }  // namespace tfsrp
 

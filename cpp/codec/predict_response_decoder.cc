@@ -1,13 +1,15 @@
 #include "cpp/codec/predict_response_decoder.h"
 
 #include <algorithm>
-#include <limits>
+#include <climits>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
-#include "tensorflow/core/framework/tensor.pb.h"
+#include "cpp/codec/received_tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/framework/types.h"
 
@@ -20,11 +22,6 @@ using google::protobuf::io::CodedInputStream;
 constexpr uint32_t kResponseOutputsTag = (1 << 3) | 2;
 constexpr uint32_t kMapKeyTag = (1 << 3) | 2;
 constexpr uint32_t kMapValueTag = (2 << 3) | 2;
-
-// Tensors larger than this are refused rather than allocated: a hostile or
-// broken server must not make the client allocate unbounded memory from a
-// few bytes of shape.
-constexpr int64_t kMaxTensorBytes = int64_t{1} << 33;
 
 // What a whole response may decode to. Typed fields with fewer values than
 // elements repeat the last value (Tensor::FromProto), so a few bytes can
@@ -41,115 +38,63 @@ absl::Status Malformed(absl::string_view what) {
       absl::StrCat("malformed PredictResponse: ", what));
 }
 
-bool ReadLengthDelimited(CodedInputStream& in, absl::string_view whole,
-                         absl::string_view* out) {
+// Reads a length prefix and returns the range it covers (offsets from the
+// start of the response), leaving `in` at its end; `in` is within a PushLimit.
+bool ReadLengthDelimited(CodedInputStream& in, ByteRange* out) {
   // 64 bits: ReadVarint32 would keep only the low 32 bits of a longer length.
   uint64_t length;
   if (!in.ReadVarint64(&length)) return false;
-  const int position = in.CurrentPosition();
-  if (length > whole.size() - position) return false;
-  *out = whole.substr(position, length);
+  const int left = in.BytesUntilLimit();
+  if (left < 0 || length > static_cast<uint64_t>(left)) return false;
+  const size_t position = in.CurrentPosition();
+  *out = {position, position + length};
   return in.Skip(static_cast<int>(length));
 }
 
-absl::Status ParseMapEntry(absl::string_view entry, std::string* key,
-                           absl::string_view* value) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(entry.data()),
-                      static_cast<int>(entry.size()));
+// One entry of the outputs map, `in` limited to it.
+absl::Status ParseMapEntry(CodedInputStream& in, std::string* key, ByteRange* value) {
   while (uint32_t tag = in.ReadTag()) {
     if (tag == kMapKeyTag) {
-      absl::string_view bytes;
-      if (!ReadLengthDelimited(in, entry, &bytes)) return Malformed("output name");
-      key->assign(bytes.data(), bytes.size());
+      uint64_t length;
+      if (!in.ReadVarint64(&length) || length > static_cast<uint64_t>(in.BytesUntilLimit()) ||
+          !in.ReadString(key, static_cast<int>(length))) {
+        return Malformed("output name");
+      }
     } else if (tag == kMapValueTag) {
-      if (!ReadLengthDelimited(in, entry, value)) return Malformed("output tensor");
+      if (!ReadLengthDelimited(in, value)) return Malformed("output tensor");
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return Malformed("outputs entry");
     }
   }
-  if (!in.ConsumedEntireMessage() || in.CurrentPosition() != static_cast<int>(entry.size())) {
+  if (!in.ConsumedEntireMessage() || in.BytesUntilLimit() != 0) {
     return Malformed("outputs entry");
   }
   return absl::OkStatus();
 }
 
-// Bytes a checked TensorProto decodes to: the tensor's buffer, and for
-// strings also the copies of their contents.
-int64_t DecodedBytes(const tensorflow::TensorProto& proto, int64_t elements) {
-  if (proto.dtype() != tensorflow::DT_STRING) {
-    return elements * tensorflow::DataTypeSize(proto.dtype());
-  }
-  int64_t bytes = elements * static_cast<int64_t>(sizeof(tensorflow::tstring));
-  if (!proto.tensor_content().empty()) {
-    return bytes + static_cast<int64_t>(proto.tensor_content().size());
-  }
-  const int given = proto.string_val_size();
-  for (int i = 0; i < given && i < elements; ++i) {
-    bytes += static_cast<int64_t>(proto.string_val(i).size());
-  }
-  if (given > 0 && elements > given) {
-    // The last value fills the rest; elements <= kMaxTensorBytes / sizeof(tstring)
-    // and a string is under 2 GiB, so this cannot overflow.
-    bytes += (elements - given) * static_cast<int64_t>(proto.string_val(given - 1).size());
-  }
-  return bytes;
-}
-
-absl::Status CheckTensorProto(const std::string& alias,
-                              const tensorflow::TensorProto& proto,
-                              int64_t* decoded_bytes) {
-  const tensorflow::DataType dtype = proto.dtype();
-  if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has unsupported dtype ",
-        tensorflow::DataType_Name(dtype), " (", static_cast<int>(dtype), ")"));
-  }
-  absl::Status shape_status =
-      tensorflow::TensorShape::IsValidShape(proto.tensor_shape());
-  if (!shape_status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has an invalid shape: ", shape_status.message()));
-  }
-  tensorflow::TensorShape shape(proto.tensor_shape());
-  const int64_t elements = shape.num_elements();
-  const int64_t element_size = dtype == tensorflow::DT_STRING
-                                   ? sizeof(tensorflow::tstring)
-                                   : tensorflow::DataTypeSize(dtype);
-  if (elements > kMaxTensorBytes / std::max<int64_t>(element_size, 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has shape ", shape.DebugString(),
-        ", larger than the ", kMaxTensorBytes, "-byte limit"));
-  }
-  if (!proto.tensor_content().empty() && dtype != tensorflow::DT_STRING &&
-      static_cast<int64_t>(proto.tensor_content().size()) != elements * element_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has ", proto.tensor_content().size(),
-        " bytes of tensor_content, but shape ", shape.DebugString(), " of ",
-        tensorflow::DataTypeString(dtype), " needs ", elements * element_size));
-  }
-  *decoded_bytes = DecodedBytes(proto, elements);
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
-  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return Malformed("larger than 2 GiB");
-  }
-  std::map<std::string, absl::string_view> entries;
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                      static_cast<int>(bytes.size()));
-  in.SetTotalBytesLimit(std::numeric_limits<int>::max());
+// The outputs map, by alias: each value's range in `bytes` (the last one for a
+// repeated alias).
+absl::Status ParseOutputs(const ChunkedBytes& bytes, std::map<std::string, ByteRange>* entries) {
+  std::vector<absl::string_view> pieces;
+  bytes.AppendPieces({0, bytes.size()}, &pieces);
+  ChunkInputStream stream(std::move(pieces));
+  CodedInputStream in(&stream);
+  in.SetTotalBytesLimit(INT_MAX);
   while (uint32_t tag = in.ReadTag()) {
     if (tag == kResponseOutputsTag) {
-      absl::string_view entry;
-      if (!ReadLengthDelimited(in, bytes, &entry)) return Malformed("outputs");
+      ByteRange entry;
+      uint64_t length;
+      if (!in.ReadVarint64(&length) ||
+          length > bytes.size() - static_cast<size_t>(in.CurrentPosition())) {
+        return Malformed("outputs");
+      }
+      const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
       std::string key;
-      absl::string_view value;
-      absl::Status status = ParseMapEntry(entry, &key, &value);
+      ByteRange value;
+      absl::Status status = ParseMapEntry(in, &key, &value);
       if (!status.ok()) return status;
-      entries[std::move(key)] = value;
+      in.PopLimit(limit);
+      (*entries)[std::move(key)] = value;
     } else if (!WireFormatLite::SkipField(&in, tag)) {
       return Malformed("truncated or invalid field");
     }
@@ -157,6 +102,16 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
   if (!in.ConsumedEntireMessage() || in.CurrentPosition() != static_cast<int>(bytes.size())) {
     return Malformed("invalid tag");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PredictResponse> DecodePredictResponse(const ChunkedBytes& bytes) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) return Malformed("larger than 2 GiB");
+  std::map<std::string, ByteRange> entries;
+  absl::Status parsed = ParseOutputs(bytes, &entries);
+  if (!parsed.ok()) return parsed;
 
   const int64_t budget = std::min(
       kMaxTensorBytes,
@@ -164,19 +119,17 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
   int64_t decoded_total = 0;
   PredictResponse response;
   response.outputs.reserve(entries.size());
-  for (auto& [alias, value] : entries) {
-    tensorflow::TensorProto proto;
-    if (!proto.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("output '", alias, "' is not a valid TensorProto"));
-    }
+  for (const auto& [alias, value] : entries) {
+    absl::StatusOr<ReceivedTensor> received = ReadReceivedTensor(bytes, value, alias);
+    if (!received.ok()) return received.status();
     int64_t decoded_bytes = 0;
-    absl::Status status = CheckTensorProto(alias, proto, &decoded_bytes);
+    absl::Status status = CheckReceivedTensor(alias, *received, &decoded_bytes);
     if (!status.ok()) return status;
     // decoded_total was at most budget (2^33) and decoded_bytes is under 2^60
     // (see DecodedBytes): no overflow.
     decoded_total += decoded_bytes;
     if (decoded_total > budget) {
+      const tensorflow::TensorProto& proto = received->proto;
       return absl::InvalidArgumentError(absl::StrCat(
           "output '", alias, "' (shape ",
           tensorflow::TensorShape(proto.tensor_shape()).DebugString(), " of ",
@@ -185,16 +138,15 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
           "-byte PredictResponse may decode to at most ", budget,
           " (values repeated to fill a shape count too)"));
     }
-    NamedTensor output{alias, tensorflow::Tensor()};
-    if (!output.tensor.FromProto(proto)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output '", alias, "' could not be converted to a ",
-          tensorflow::DataTypeString(proto.dtype()), " tensor of shape ",
-          tensorflow::TensorShape(proto.tensor_shape()).DebugString()));
-    }
-    response.outputs.push_back(std::move(output));
+    absl::StatusOr<tensorflow::Tensor> tensor = ReceivedTensorValue(bytes, *received, alias);
+    if (!tensor.ok()) return tensor.status();
+    response.outputs.push_back({alias, *std::move(tensor)});
   }
   return response;
+}
+
+absl::StatusOr<PredictResponse> DecodePredictResponse(absl::string_view bytes) {
+  return DecodePredictResponse(ChunkedBytes(absl::MakeConstSpan(&bytes, 1)));
 }
 
 }  // namespace tfsrp

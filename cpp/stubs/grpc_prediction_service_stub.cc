@@ -1,5 +1,9 @@
 #include "cpp/stubs/grpc_prediction_service_stub.h"
 
+#include <atomic>
+#include <utility>
+#include <vector>
+
 #include "cpp/codec/predict_request_encoder.h"
 #include "cpp/codec/predict_response_decoder.h"
 #include "cpp/transport/grpc_transport.h"
@@ -29,8 +33,23 @@ struct PendingPredict {
   bool tls;
 };
 
-void OnCallDone(void* user_data, int status_code, const char* message,
-                size_t message_len, const char* response, size_t response_len) {
+// An encoded request handed to the transport as pieces; freed, with the
+// references it holds on the input tensors, when gRPC has let go of the last
+// piece.
+struct SentRequest {
+  explicit SentRequest(EncodedRequest encoded)
+      : request(std::move(encoded)), unreleased(request.pieces.size()) {}
+  EncodedRequest request;
+  std::atomic<size_t> unreleased;
+};
+
+void ReleasePiece(void* sent) {
+  auto* request = static_cast<SentRequest*>(sent);
+  if (request->unreleased.fetch_sub(1, std::memory_order_acq_rel) == 1) delete request;
+}
+
+void OnCallDone(void* user_data, int status_code, const char* message, size_t message_len,
+                const tfsrp_chunk* chunks, size_t chunk_count, tfsrp_response* received) {
   std::unique_ptr<PendingPredict> pending(static_cast<PendingPredict*>(user_data));
   PredictDoneCallback* done = &pending->done;
   if (status_code != 0) {
@@ -42,8 +61,13 @@ void OnCallDone(void* user_data, int status_code, const char* message,
     (*done)(absl::Status(static_cast<absl::StatusCode>(status_code), text), PredictResponse());
     return;
   }
-  absl::StatusOr<PredictResponse> decoded =
-      DecodePredictResponse(absl::string_view(response, response_len));
+  std::vector<absl::string_view> views;
+  views.reserve(chunk_count);
+  for (size_t i = 0; i < chunk_count; ++i) views.emplace_back(chunks[i].data, chunks[i].len);
+  absl::StatusOr<PredictResponse> decoded = DecodePredictResponse(ChunkedBytes(views));
+  // Decoded into tensors of their own: gRPC's buffers can go before the
+  // outputs travel on.
+  tfsrp_response_release(received);
   if (!decoded.ok()) {
     (*done)(decoded.status(), PredictResponse());
     return;
@@ -85,17 +109,23 @@ GrpcPredictionServiceStub::~GrpcPredictionServiceStub() {
 
 std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
     PredictRequest request, int64_t deadline_millis, PredictDoneCallback done) {
-  absl::StatusOr<OwnedBytes> bytes =
+  absl::StatusOr<EncodedRequest> encoded =
       EncodePredictRequest(request, ProcessTensorEncoding());
-  if (!bytes.ok()) {
-    done(bytes.status(), PredictResponse());
+  if (!encoded.ok()) {
+    done(encoded.status(), PredictResponse());
     return std::make_unique<CompletedHandle>();
   }
+  auto* sent = new SentRequest(*std::move(encoded));
+  std::vector<tfsrp_piece> pieces;
+  pieces.reserve(sent->request.pieces.size());
+  for (absl::string_view piece : sent->request.pieces) {
+    pieces.push_back({piece.data(), piece.size(), &ReleasePiece, sent});
+  }
+  if (pieces.empty()) delete sent;  // nothing for the transport to release
   auto* user_data = new PendingPredict{std::move(done), tls_};
-  const size_t size = bytes->size;
-  tfsrp_call* call = tfsrp_call_start(channel_, kPredictMethod,
-                                      bytes->data.release(), size, &std::free,
-                                      deadline_millis, &OnCallDone, user_data);
+  tfsrp_call* call = tfsrp_call_start_pieces(channel_, kPredictMethod, pieces.data(),
+                                             pieces.size(), deadline_millis, &OnCallDone,
+                                             user_data);
   if (call == nullptr) {
     // The transport refused the call without taking the callback: report it.
     std::unique_ptr<PendingPredict> refused(user_data);

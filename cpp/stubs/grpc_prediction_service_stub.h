@@ -13,7 +13,8 @@ namespace tfsrp {
 
 // PredictionService/Predict over the isolated gRPC transport: requests are
 // encoded here with TensorFlow's protobuf runtime and cross the transport's
-// C ABI as bytes.
+// C ABI as pieces (large tensor contents referenced in place), responses come
+// back as gRPC's chunks and are decoded where they lie.
 class GrpcPredictionServiceStub {
  public:
   static absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>> Create(

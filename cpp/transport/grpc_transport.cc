@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 struct tfsrp_channel {
   std::string key;
@@ -30,10 +31,15 @@ struct tfsrp_channel {
   size_t refs = 1;  // guarded by Registry::mu
 };
 
+struct tfsrp_response {
+  std::vector<grpc::Slice> slices;  // references to the received message's slices
+};
+
 struct tfsrp_call {
   grpc::ClientContext context;
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
+  tfsrp_response received;
   tfsrp_call_done_fn done;
   void* user_data;
   // One reference for the caller's handle, one for the pending completion.
@@ -179,18 +185,43 @@ void Unref(tfsrp_call* call) {
 }
 
 void Complete(tfsrp_call* call, const grpc::Status& status) {
-  const std::string& message = status.error_message();
-  grpc::Slice body;
-  if (status.ok() && call->response.Valid() &&
-      !call->response.TrySingleSlice(&body).ok())
-    call->response.DumpToSingleSlice(&body);
-  call->done(call->user_data, status.error_code(), message.data(),
-             message.size(), reinterpret_cast<const char*>(body.begin()),
-             body.size());
+  // gRPC is done with the request: its pieces go back to their owners now.
+  call->request.Clear();
+  int code = status.error_code();
+  std::string message = status.error_message();
+  std::vector<tfsrp_chunk> chunks;
+  if (status.ok() && call->response.Valid()) {
+    // References to the received slices, no copy; the buffer lets go of its own.
+    if (call->response.Dump(&call->received.slices).ok()) {
+      chunks.reserve(call->received.slices.size());
+      for (const grpc::Slice& slice : call->received.slices) {
+        if (slice.size() > 0)
+          chunks.push_back({reinterpret_cast<const char*>(slice.begin()), slice.size()});
+      }
+    } else {
+      code = grpc::StatusCode::INTERNAL;
+      message = "cannot read the response message";
+    }
+    call->response.Clear();
+  }
+  call->done(call->user_data, code, message.data(), message.size(),
+             chunks.data(), chunks.size(), &call->received);
+  tfsrp_response_release(&call->received);
   Unref(call);
 }
 
-void NoopFree(void*) {}
+void ReleasePiece(void* piece) {
+  auto* p = static_cast<tfsrp_piece*>(piece);
+  p->release(p->release_arg);
+  delete p;
+}
+
+// A slice that sends the piece from where it is, or a copy of it.
+grpc::Slice PieceSlice(const tfsrp_piece& piece) {
+  if (piece.release == nullptr) return grpc::Slice(piece.data, piece.len);
+  return grpc::Slice(const_cast<char*>(piece.data), piece.len, &ReleasePiece,
+                     new tfsrp_piece(piece));
+}
 
 }  // namespace
 
@@ -255,21 +286,18 @@ void tfsrp_channel_release(tfsrp_channel* channel) {
   delete channel;  // in-flight calls keep the grpc::Channel via their context
 }
 
-tfsrp_call* tfsrp_call_start(tfsrp_channel* channel, const char* method,
-                             char* request, size_t request_len,
-                             void (*free_request)(void*),
-                             int64_t deadline_millis, tfsrp_call_done_fn done,
-                             void* user_data) {
-  grpc::Slice slice =
-      request != nullptr
-          ? grpc::Slice(request, request_len,
-                        free_request != nullptr ? free_request : NoopFree)
-          : grpc::Slice();
+tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
+                                    const tfsrp_piece* pieces, size_t piece_count,
+                                    int64_t deadline_millis, tfsrp_call_done_fn done,
+                                    void* user_data) {
+  std::vector<grpc::Slice> slices;
+  slices.reserve(piece_count);
+  for (size_t i = 0; i < piece_count; ++i) slices.push_back(PieceSlice(pieces[i]));
   if (channel == nullptr || method == nullptr || done == nullptr)
     return nullptr;
   auto* call = new (std::nothrow) tfsrp_call;
   if (call == nullptr) return nullptr;
-  call->request = grpc::ByteBuffer(&slice, 1);
+  call->request = grpc::ByteBuffer(slices.data(), slices.size());
   call->done = done;
   call->user_data = user_data;
   // Longer deadlines would overflow the clock's nanoseconds; a century is
@@ -297,6 +325,10 @@ void tfsrp_call_cancel(tfsrp_call* call) {
 
 void tfsrp_call_release(tfsrp_call* call) {
   if (call != nullptr) Unref(call);
+}
+
+void tfsrp_response_release(tfsrp_response* response) {
+  if (response != nullptr) std::vector<grpc::Slice>().swap(response->slices);
 }
 
 size_t tfsrp_channel_count(void) {

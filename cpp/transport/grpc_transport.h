@@ -28,12 +28,36 @@ typedef struct tfsrp_channel_options {
   int32_t max_receive_message_bytes;
 } tfsrp_channel_options;
 
+/* One piece of a request. With release NULL the transport copies the bytes
+ * before tfsrp_call_start_pieces returns; otherwise gRPC sends them from
+ * where they are, and release(release_arg) is called exactly once, on any
+ * thread, once it no longer needs them (possibly before the call completes). */
+typedef struct tfsrp_piece {
+  const char* data;
+  size_t len;
+  void (*release)(void* release_arg);
+  void* release_arg;
+} tfsrp_piece;
+
+/* One chunk of a received response, as gRPC received it. */
+typedef struct tfsrp_chunk {
+  const char* data;
+  size_t len;
+} tfsrp_chunk;
+
+/* The chunks handed to a done callback. */
+typedef struct tfsrp_response tfsrp_response;
+
 /* Called exactly once per started call, on a gRPC thread. status_code is the
- * gRPC status code (0 = OK). message and response point into memory owned by
- * the transport and valid only during the callback. */
+ * gRPC status code (0 = OK). message points into memory owned by the
+ * transport, valid only during the callback. The response message is the
+ * concatenation of the chunks, in order (none on failure); they stay valid
+ * until the callback returns or calls tfsrp_response_release(response),
+ * whichever comes first. */
 typedef void (*tfsrp_call_done_fn)(void* user_data, int status_code,
                                    const char* message, size_t message_len,
-                                   const char* response, size_t response_len);
+                                   const tfsrp_chunk* chunks, size_t chunk_count,
+                                   tfsrp_response* response);
 
 /* Returns the channel for (target, tls, options), shared with every other
  * holder of the same key; or NULL with *error set to a malloc'd message that
@@ -45,21 +69,24 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
                                      char** error);
 void tfsrp_channel_release(tfsrp_channel* channel);
 
-/* Returns NULL, without calling done (request is freed), when channel,
- * method or done is NULL. Otherwise starts an asynchronous unary call. The transport takes ownership of
- * request (released with free_request(request), possibly before the call
- * completes; free_request may be NULL). deadline_millis <= 0 means no
- * deadline. The returned handle stays valid until tfsrp_call_release, which
- * the caller must call once, before or after completion. */
-tfsrp_call* tfsrp_call_start(tfsrp_channel* channel, const char* method,
-                             char* request, size_t request_len,
-                             void (*free_request)(void*),
-                             int64_t deadline_millis, tfsrp_call_done_fn done,
-                             void* user_data);
+/* Starts an asynchronous unary call whose request is the concatenation of
+ * the pieces, in order. Returns NULL, without calling done (every piece is
+ * released), when channel, method or done is NULL. deadline_millis <= 0 means
+ * no deadline. The returned handle stays valid until tfsrp_call_release,
+ * which the caller must call once, before or after completion. */
+tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
+                                    const tfsrp_piece* pieces, size_t piece_count,
+                                    int64_t deadline_millis, tfsrp_call_done_fn done,
+                                    void* user_data);
 /* Thread-safe; a no-op once the call has completed. The completion then
  * reports CANCELLED (1) unless it had already finished. */
 void tfsrp_call_cancel(tfsrp_call* call);
 void tfsrp_call_release(tfsrp_call* call);
+
+/* Gives the response's chunks back to gRPC before the done callback returns
+ * (they are freed when nothing else holds them). Only from within the done
+ * callback; NULL and a second call are no-ops. */
+void tfsrp_response_release(tfsrp_response* response);
 
 /* Number of distinct channels currently alive (for tests). */
 size_t tfsrp_channel_count(void);

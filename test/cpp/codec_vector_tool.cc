@@ -5,6 +5,9 @@
 //          <n> (<alias> <dtype> <rank> <dim>... <payload>){n} <m> (<filter>){m}
 //   decode <bytes>
 //
+// A decode is also run on the bytes cut into chunks of 1 (inputs under 64 KiB), 3 and 1000
+// bytes, each chunk in its own allocation, and must give the same answer.
+//
 // Strings and bytes are written "x<hex>"; a payload is "x<hex>" of the
 // little-endian element bytes, or for DT_STRING "<count> (x<hex>){count}".
 // Answers: "ok x<hex>" for encode; "ok <n> (<alias> <dtype> <rank> <dim>...
@@ -12,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "cpp/codec/predict_request_encoder.h"
@@ -95,19 +99,34 @@ std::string Encode(std::istream& in) {
   size_t filters;
   in >> filters;
   for (size_t i = 0; i < filters; ++i) request.output_filter.push_back(ReadBytes(in));
-  absl::StatusOr<OwnedBytes> bytes = EncodePredictRequest(request, encoding);
-  if (!bytes.ok()) return Error(bytes.status());
-  return "ok " + WriteBytes(absl::string_view(bytes->data.get(), bytes->size));
+  absl::StatusOr<EncodedRequest> encoded = EncodePredictRequest(request, encoding);
+  if (!encoded.ok()) return Error(encoded.status());
+  return "ok " + WriteBytes(Flatten(*encoded));
 }
 
-std::string Decode(std::istream& in) {
-  absl::StatusOr<PredictResponse> response = DecodePredictResponse(ReadBytes(in));
+std::string DecodeAnswer(const absl::StatusOr<PredictResponse>& response) {
   if (!response.ok()) return Error(response.status());
   std::string line = "ok " + std::to_string(response->outputs.size());
   for (const NamedTensor& output : response->outputs) {
     line += " " + WriteBytes(output.alias) + " " + WriteTensor(output.tensor);
   }
   return line;
+}
+
+std::string Decode(std::istream& in) {
+  const std::string bytes = ReadBytes(in);
+  const std::string answer = DecodeAnswer(DecodePredictResponse(bytes));
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{1000}}) {
+    if (chunk == 1 && bytes.size() >= (64 << 10)) continue;
+    std::vector<std::string> chunks;
+    for (size_t at = 0; at < bytes.size(); at += chunk) chunks.push_back(bytes.substr(at, chunk));
+    const std::vector<absl::string_view> views(chunks.begin(), chunks.end());
+    const std::string chunked = DecodeAnswer(DecodePredictResponse(ChunkedBytes(views)));
+    if (chunked != answer) {
+      return "error -1 decoding in " + std::to_string(chunk) + "-byte chunks gave: " + chunked;
+    }
+  }
+  return answer;
 }
 
 }  // namespace

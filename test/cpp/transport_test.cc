@@ -109,17 +109,26 @@ struct Result {
   int invocations = 0;
   int status = -1;
   std::string message, response;
+  size_t chunks = 0;
+  bool release_in_callback = false;  // give the chunks back before returning
   Clock::time_point finished;
 
   static void Done(void* self, int status, const char* message,
-                   size_t message_len, const char* response,
-                   size_t response_len) {
+                   size_t message_len, const tfsrp_chunk* chunks,
+                   size_t chunk_count, tfsrp_response* response) {
     auto* r = static_cast<Result*>(self);
     std::lock_guard<std::mutex> lock(r->mu);
     ++r->invocations;
     r->status = status;
     r->message.assign(message, message_len);
-    r->response.assign(response, response_len);
+    r->response.clear();
+    for (size_t i = 0; i < chunk_count; ++i)
+      r->response.append(chunks[i].data, chunks[i].len);
+    r->chunks = chunk_count;
+    if (r->release_in_callback) {
+      tfsrp_response_release(response);
+      tfsrp_response_release(response);  // a no-op
+    }
     r->finished = Clock::now();
     r->cv.notify_all();
   }
@@ -136,12 +145,30 @@ void FreeRequest(void* p) {
   std::free(p);
 }
 
+// A request in one malloc'd piece, freed by the transport.
 tfsrp_call* Start(tfsrp_channel* channel, const std::string& method,
                   const std::string& body, int64_t deadline_ms, Result* r) {
   char* request = static_cast<char*>(std::malloc(body.size() + 1));
   std::memcpy(request, body.data(), body.size());
-  return tfsrp_call_start(channel, method.c_str(), request, body.size(),
-                          FreeRequest, deadline_ms, &Result::Done, r);
+  tfsrp_piece piece{request, body.size(), FreeRequest, request};
+  return tfsrp_call_start_pieces(channel, method.c_str(), &piece, 1, deadline_ms,
+                                 &Result::Done, r);
+}
+
+// Pieces the transport must send from where they are: counts their releases.
+struct Referenced {
+  std::vector<std::string> parts;
+  std::atomic<int> releases{0};
+  static void Release(void* self) { ++static_cast<Referenced*>(self)->releases; }
+  tfsrp_piece Piece(size_t i) {
+    return tfsrp_piece{parts[i].data(), parts[i].size(), &Referenced::Release, this};
+  }
+};
+
+void WaitFor(const std::atomic<int>& value, int expected) {
+  auto give_up = Clock::now() + milliseconds(2000);
+  while (value != expected && Clock::now() < give_up)
+    std::this_thread::sleep_for(milliseconds(1));
 }
 
 struct ChannelHandle {
@@ -174,9 +201,7 @@ TEST(TransportTest, EchoSmall) {
   EXPECT_EQ(r.status, 0) << r.message;
   EXPECT_EQ(r.response, "hello");
   // The request may be freed just after the done callback returns.
-  auto give_up = Clock::now() + milliseconds(2000);
-  while (g_freed == freed_before && Clock::now() < give_up)
-    std::this_thread::sleep_for(milliseconds(1));
+  WaitFor(g_freed, freed_before + 1);
   std::this_thread::sleep_for(milliseconds(20));
   EXPECT_EQ(g_freed - freed_before, 1);
 }
@@ -194,6 +219,44 @@ TEST(TransportTest, EchoEightMiBUnlimited) {
   EXPECT_EQ(r.status, 0) << r.message;
   EXPECT_EQ(r.response.size(), body.size());
   EXPECT_TRUE(r.response == body);
+  // Handed over as gRPC received it (HTTP/2 frames of 16 KiB), not joined.
+  EXPECT_GT(r.chunks, 1u);
+}
+
+TEST(TransportTest, PiecesAreSentInOrderAndReleasedOnce) {
+  tfsrp_channel_options options{0, 0};
+  ChannelHandle ch(server().target(), &options);
+  Referenced referenced;
+  referenced.parts = {std::string(3 << 20, 'a'), "", std::string(70000, 'c')};
+  for (size_t i = 0; i < referenced.parts[0].size(); ++i)
+    referenced.parts[0][i] = static_cast<char>(i * 7);
+  std::string copied_head = "head:", copied_mid = std::string(5000, 'm');
+  std::vector<tfsrp_piece> pieces = {
+      {copied_head.data(), copied_head.size(), nullptr, nullptr},
+      referenced.Piece(0),
+      {copied_mid.data(), copied_mid.size(), nullptr, nullptr},
+      referenced.Piece(1),
+      referenced.Piece(2),
+      {nullptr, 0, nullptr, nullptr},
+  };
+  Result r;
+  r.release_in_callback = true;
+  tfsrp_call* call = tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces.data(),
+                                             pieces.size(), 10000, &Result::Done, &r);
+  // Copied pieces may go at once.
+  copied_head.assign(copied_head.size(), '?');
+  copied_mid.assign(copied_mid.size(), '?');
+  ASSERT_NE(call, nullptr);
+  ASSERT_TRUE(r.Wait());
+  tfsrp_call_release(call);
+  EXPECT_EQ(r.status, 0) << r.message;
+  const std::string expected = "head:" + referenced.parts[0] + std::string(5000, 'm') +
+                               referenced.parts[2];
+  EXPECT_EQ(r.response.size(), expected.size());
+  EXPECT_TRUE(r.response == expected);
+  WaitFor(referenced.releases, 3);
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_EQ(referenced.releases, 3);
 }
 
 TEST(TransportTest, UnknownMethodIsUnimplemented) {
@@ -379,6 +442,24 @@ TEST(TransportTest, NullChannelFreesRequest) {
   EXPECT_EQ(Start(nullptr, "/test.Echo/Echo", "x", 0, &r), nullptr);
   EXPECT_EQ(g_freed - freed_before, 1);
   EXPECT_EQ(r.invocations, 0);
+}
+
+TEST(TransportTest, RefusedCallReleasesEveryPiece) {
+  ChannelHandle ch(server().target());
+  Referenced referenced;
+  referenced.parts = {"one", "two"};
+  const char copied[] = "three";
+  tfsrp_piece pieces[] = {referenced.Piece(0), {copied, 5, nullptr, nullptr},
+                          referenced.Piece(1)};
+  Result r;
+  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, nullptr, pieces, 3, 0, &Result::Done, &r),
+            nullptr);
+  EXPECT_EQ(referenced.releases, 2);
+  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces, 3, 0, nullptr, &r),
+            nullptr);
+  EXPECT_EQ(referenced.releases, 4);
+  EXPECT_EQ(r.invocations, 0);
+  tfsrp_response_release(nullptr);  // a no-op
 }
 
 }  // namespace
