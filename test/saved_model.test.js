@@ -254,6 +254,27 @@ describe('loadSavedModel() with the op inside', function () {
       assert.ok(maxDelayMs < 150, `event loop delayed by ${maxDelayMs} ms`);
     });
 
+    it('96 concurrent predict() calls of a 300 ms remote call finish in about one delay; the thread count stays flat', async function () {
+      // A run waiting on its RPC holds no thread: blocking one thread per run would take
+      // 300 ms × 96 / (the pool's threads) instead.
+      const model = await load('slow_remote_predict');
+      await Promise.all(Array.from({ length: 8 }, (_, i) => model.predict(slowInputs(0, i))));  // warm
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      const before = threads();
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, threads()); }, 5);
+      const started = performance.now();
+      const calls = Array.from({ length: 96 }, (_, i) => model.predict(slowInputs(300, i, -i)));
+      peak = Math.max(peak, threads());
+      const results = await Promise.all(calls);
+      const ms = performance.now() - started;
+      clearInterval(sampler);
+      results.forEach(({ y }, i) => assert.deepEqual(Array.from(y.data), [i, -i], `call ${i}`));
+      this.test.title += ` (${ms.toFixed(0)} ms; threads ${before} -> ${peak})`;
+      assert.ok(ms < 3 * 300, `96 calls took ${ms.toFixed(0)} ms`);
+      assert.ok(peak - before <= 2, `the thread count grew from ${before} to ${peak}`);
+    });
+
     it('dispose() with calls in flight: they reject CANCELLED, the server sees it, the session is freed', async function () {
       const liveBefore = native.liveSavedModelSessions();
       const model = await loadSavedModel(fixture('slow_remote_predict'), { targetOverrides: overrides });
