@@ -3,6 +3,7 @@
 // against (b) and (d), targets, leak check, machine) and a hand-written SVG
 // bar chart of requests/s by payload, concurrency and client.
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
+const { markdown: savedModelConcurrencyMarkdown } = require('./saved_model_concurrency');
 
 const PAYLOADS = [
   { name: '16 floats', floats: 16 },
@@ -142,7 +143,7 @@ function machineMarkdown(machine) {
   ].join('\n');
 }
 
-function markdown({ results, leak, machine, config, date, chart }) {
+function markdown({ results, leak, machine, config, date, chart, savedModelConcurrency }) {
   const t = targets(results, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
@@ -189,6 +190,7 @@ function markdown({ results, leak, machine, config, date, chart }) {
       `${leak.heapTotalGrowthMb.toFixed(1)} MB (young-generation sizing), heapUsed ${leak.heapUsedGrowthMb.toFixed(2)} MB ` +
       `and external memory ${leak.externalGrowthMb.toFixed(2)} MB.`, '');
   }
+  if (savedModelConcurrency !== undefined) lines.push(savedModelConcurrencyMarkdown(savedModelConcurrency));
   if (chart) lines.push('## Requests/s', '', `![requests/s by payload and client](${chart})`, '');
   return { text: lines.join('\n'), targets: t };
 }

@@ -179,12 +179,12 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak }) {
+function writeReport({ out, date, config, machine: info, results, leak, savedModelConcurrency }) {
   fs.mkdirSync(out, { recursive: true });
-  const report = markdown({ results, leak, machine: info, config, date, chart: 'latest.svg' });
-  const dated = markdown({ results, leak, machine: info, config, date, chart: `${date}.svg` });
+  const report = markdown({ results, leak, machine: info, config, date, chart: 'latest.svg', savedModelConcurrency });
+  const dated = markdown({ results, leak, machine: info, config, date, chart: `${date}.svg`, savedModelConcurrency });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, savedModelConcurrency, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -207,6 +207,7 @@ async function main() {
   log(`echo server on ${server.address}; ${config.smoke ? 'smoke run' : 'full run'}, results to ${config.out}`);
   const results = [];
   let leak = null;
+  let savedModelConcurrency;
   try {
     const best = new Map();
     const slow = new Set();
@@ -251,12 +252,21 @@ async function main() {
       ], { env: CHILD_ENV, timeoutMs: 600000 });
       log(`leak check: RSS ${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB (growth ${leak.growthMb.toFixed(1)} MB)`);
     }
+    if (config.clients.includes('savedmodel')) {
+      log('SavedModel concurrency (bench/saved_model_concurrency.js, against the reference server)');
+      savedModelConcurrency = await runJsonChild(process.execPath, [
+        ...NODE_FLAGS, path.join(__dirname, 'saved_model_concurrency.js'), JSON.stringify({ smoke: config.smoke }),
+      ], { env: CHILD_ENV, timeoutMs: 600000 }).catch((err) => {
+        log(`SavedModel concurrency failed: ${err.message}`);
+        return { error: err.message.split('\n')[0] };
+      });
+    }
   } finally {
     server.stop();
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, savedModelConcurrency });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

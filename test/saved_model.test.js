@@ -101,6 +101,12 @@ describe('loadSavedModel() with the op inside', function () {
       assert.deepEqual(Array.from(y.data), [5, 6, 9]);
     });
 
+    it('table_remote_predict: the init op fills the table the signature reads, y = 10·half_plus_two(x)', async function () {
+      const model = await load('table_remote_predict');
+      const { y } = await model.predict(x(1, 2, 5));
+      assert.deepEqual(Array.from(y.data), [25, 30, 45]);
+    });
+
     it('dead_target: UNAVAILABLE as a SavedModelError', async function () {
       const model = await load('dead_target');
       await rejectsWithCode(model.predict(x(1)), 'UNAVAILABLE');
@@ -159,6 +165,7 @@ describe('loadSavedModel() with the op inside', function () {
       { name: 'remote_predict_status', signature: 'serving_default', values: [1, 2, 5] },
       { name: 'remote_predict_status', signature: 'missing_model', values: [3] },
       { name: 'two_hop_chain', signature: 'serving_default', values: [1, 2, 5, -4.5] },
+      { name: 'table_remote_predict', signature: 'serving_default', values: [1, 2, 5] },
     ];
     const values = (tensor) => (tensor.dtype === 'string' ? tensor.data.map(text) : Array.from(tensor.data, Number));
 
