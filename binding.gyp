@@ -4,7 +4,7 @@
   "variables": {
     "tf_dir": "<(module_root_dir)/deps/libtensorflow",
     "tf_defines": [
-      "_GLIBCXX_USE_CXX11_ABI=1", "EIGEN_MAX_ALIGN_BYTES=64",
+      "NDEBUG", "NDEBUG_SANITIZER", "_GLIBCXX_USE_CXX11_ABI=1", "EIGEN_MAX_ALIGN_BYTES=64",
       "TF_MAJOR_VERSION=2", "TF_MINOR_VERSION=21", "TF_PATCH_VERSION=0",
       "TF_VERSION_SUFFIX=\"\""
     ],
@@ -105,8 +105,17 @@
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
         "cpp/addon/op_library.cc",
+        "cpp/savedmodel/compiled_graph.cc",
+        "cpp/savedmodel/compute_pool.cc",
+        "cpp/savedmodel/deadline_timer.cc",
+        "cpp/savedmodel/executor_cache.cc",
+        "cpp/savedmodel/model_restore.cc",
+        "cpp/savedmodel/model_runtime.cc",
         "cpp/savedmodel/remote_predict_target_rewrite.cc",
-        "cpp/savedmodel/saved_model_session.cc"
+        "cpp/savedmodel/saved_model.cc",
+        "cpp/savedmodel/saved_model_reader.cc",
+        "cpp/savedmodel/saved_model_run.cc",
+        "cpp/savedmodel/signatures.cc"
       ],
       "include_dirs": [
         "<(module_root_dir)", "<(tf_dir)/include",

@@ -185,12 +185,12 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak, footprint }) {
+function writeReport({ out, date, config, machine: info, results, leak, footprint, savedModelConcurrency }) {
   fs.mkdirSync(out, { recursive: true });
-  const report = markdown({ results, leak, footprint, machine: info, config, date, chart: 'latest.svg' });
-  const dated = markdown({ results, leak, footprint, machine: info, config, date, chart: `${date}.svg` });
+  const report = markdown({ results, leak, footprint, machine: info, config, date, chart: 'latest.svg', savedModelConcurrency });
+  const dated = markdown({ results, leak, footprint, machine: info, config, date, chart: `${date}.svg`, savedModelConcurrency });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, savedModelConcurrency, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -214,6 +214,7 @@ async function main() {
   const results = [];
   let leak = null;
   let footprint = null;
+  let savedModelConcurrency;
   try {
     if (config.clients.includes('lib')) {
       log('footprint: require time and RSS after the first call (bare Node, grpc-js, run())');
@@ -263,12 +264,21 @@ async function main() {
       ], { env: CHILD_ENV, timeoutMs: 600000 });
       log(`leak check: RSS ${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB (growth ${leak.growthMb.toFixed(1)} MB)`);
     }
+    if (config.clients.includes('savedmodel')) {
+      log('SavedModel concurrency (bench/saved_model_concurrency.js, against the reference server)');
+      savedModelConcurrency = await runJsonChild(process.execPath, [
+        ...NODE_FLAGS, path.join(__dirname, 'saved_model_concurrency.js'), JSON.stringify({ smoke: config.smoke }),
+      ], { env: CHILD_ENV, timeoutMs: 600000 }).catch((err) => {
+        log(`SavedModel concurrency failed: ${err.message}`);
+        return { error: err.message.split('\n')[0] };
+      });
+    }
   } finally {
     server.stop();
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, savedModelConcurrency });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

@@ -110,7 +110,7 @@ export interface NativeDirectAddon {
   setTargetOverride(from: string, to: string): void;
 }
 
-/** tfsrp_saved_model.node: SavedModels in a session (maps libtensorflow_cc). */
+/** tfsrp_saved_model.node: SavedModels on their own executors (maps libtensorflow_cc for its kernels). */
 export interface NativeSavedModelAddon {
   loadSavedModel(
     request: { exportDir: string; tags: string[]; targetOverrides: [string, string][] },
@@ -122,9 +122,9 @@ export interface NativeSavedModelAddon {
     onDone: (result: NativeSavedModelRunResult) => void,
   ): NativeRunHandle;
   cancelSavedModelRun(handle: NativeRunHandle): void;
-  /** Cancels the runs in flight and frees the session once they end. */
+  /** Cancels the runs in flight and frees the model once they end. */
   disposeSavedModel(model: NativeSavedModel): void;
-  /** SavedModel sessions alive in the process (for leak tests). */
+  /** SavedModel runtimes (device, kernels, variables) alive in the process (for leak tests). */
   liveSavedModelSessions(): number;
 }
 

@@ -1,6 +1,7 @@
-// SavedModels that use TfServingRemotePredict, loaded into a TensorFlow
-// session in this process. Loads and runs happen on the addon's own threads;
-// a run's deadline or abort cancels the remote predict RPCs it has in flight.
+// SavedModels that use TfServingRemotePredict, run in this process on the
+// addon's own executors. Loads happen on the addon's own threads; a run waiting
+// on its remote calls holds no thread; its deadline or abort cancels the remote
+// predict RPCs it has in flight.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -181,7 +182,7 @@ export class SavedModel {
   }
 
   /**
-   * Frees the session. Calls in flight are cancelled (they reject with
+   * Frees the model (its variables, kernels and executors). Calls in flight are cancelled (they reject with
    * CANCELLED unless they had already finished); later calls reject. Idempotent.
    */
   dispose(): void {

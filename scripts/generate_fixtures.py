@@ -199,6 +199,23 @@ def slow_remote_predict(tf, ops, path):
     save(tf, m, path, {'serving_default': predict})
 
 
+def table_remote_predict(tf, ops, path):
+    """y = scale * half_plus_two(x), scale = 10 read from a lookup table that only the init op
+    (__saved_model_init_op) fills: a loader that skips the init op fails the run."""
+    m = tf.Module()
+    m.table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(['scale']), tf.constant([10.0])),
+        default_value=-1.0)
+
+    @tf.function(input_signature=x_signature(tf), autograph=False)
+    def predict(x):
+        _, _, (y,) = remote_predict(ops, tf, 'half_plus_two', ['x'], [x], ['y'], [tf.float32])
+        return {'y': m.table.lookup(tf.constant('scale')) * y}
+
+    m.predict = predict
+    save(tf, m, path, {'serving_default': predict})
+
+
 def read_saved_model_proto(path):
     from tensorflow.core.protobuf import saved_model_pb2
     proto = saved_model_pb2.SavedModel()
@@ -262,6 +279,7 @@ COMPOSED = (
     ('two_hop_chain', two_hop_chain),
     ('dead_target', dead_target),
     ('slow_remote_predict', slow_remote_predict),
+    ('table_remote_predict', table_remote_predict),
 )
 
 

@@ -106,6 +106,12 @@ describe('loadSavedModel() with the op inside', function () {
       assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [5, 6, 9]);
     });
 
+    it('table_remote_predict: the init op fills the table the signature reads, y = 10·half_plus_two(x)', async function () {
+      const model = await load('table_remote_predict');
+      const { y } = await model.predict(x(1, 2, 5));
+      assert.deepEqual(Array.from(y.data), [25, 30, 45]);
+    });
+
     it('dead_target: UNAVAILABLE as a SavedModelError', async function () {
       const model = await load('dead_target');
       await rejectsWithCode(model.predict(x(1)), 'UNAVAILABLE');
@@ -183,6 +189,7 @@ describe('loadSavedModel() with the op inside', function () {
       { name: 'remote_predict_status', signature: 'serving_default', values: [1, 2, 5] },
       { name: 'remote_predict_status', signature: 'missing_model', values: [3] },
       { name: 'two_hop_chain', signature: 'serving_default', values: [1, 2, 5, -4.5] },
+      { name: 'table_remote_predict', signature: 'serving_default', values: [1, 2, 5] },
     ];
     const values = (tensor) => (tensor.dtype === 'string' ? tensor.data.map(text) : Array.from(tensor.data, Number));
 
@@ -285,6 +292,27 @@ describe('loadSavedModel() with the op inside', function () {
       this.test.title += ` (${ms.toFixed(0)} ms; event loop delay max ${maxDelayMs.toFixed(1)} ms)`;
       // A run holding the event loop would delay it by at least one 200 ms call.
       assert.ok(maxDelayMs < 150, `event loop delayed by ${maxDelayMs} ms`);
+    });
+
+    it('96 concurrent predict() calls of a 300 ms remote call finish in about one delay; the thread count stays flat', async function () {
+      // A run waiting on its RPC holds no thread: blocking one thread per run would take
+      // 300 ms × 96 / (the pool's threads) instead.
+      const model = await load('slow_remote_predict');
+      await Promise.all(Array.from({ length: 8 }, (_, i) => model.predict(slowInputs(0, i))));  // warm
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      const before = threads();
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, threads()); }, 5);
+      const started = performance.now();
+      const calls = Array.from({ length: 96 }, (_, i) => model.predict(slowInputs(300, i, -i)));
+      peak = Math.max(peak, threads());
+      const results = await Promise.all(calls);
+      const ms = performance.now() - started;
+      clearInterval(sampler);
+      results.forEach(({ y }, i) => assert.deepEqual(Array.from(y.data), [i, -i], `call ${i}`));
+      this.test.title += ` (${ms.toFixed(0)} ms; threads ${before} -> ${peak})`;
+      assert.ok(ms < 3 * 300, `96 calls took ${ms.toFixed(0)} ms`);
+      assert.ok(peak - before <= 2, `the thread count grew from ${before} to ${peak}`);
     });
 
     it('dispose() with calls in flight: they reject CANCELLED, the server sees it, the session is freed', async function () {

@@ -1,45 +1,31 @@
 #include "cpp/addon/saved_model_binding.h"
 
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
-#include "cpp/addon/op_library.h"
-#include "cpp/savedmodel/saved_model_session.h"
-#include "tensorflow/core/platform/env.h"
-#include "tensorflow/core/platform/threadpool.h"
+#include "cpp/savedmodel/compute_pool.h"
+#include "cpp/savedmodel/model_runtime.h"
+#include "cpp/savedmodel/saved_model.h"
 
 namespace tfsrp {
 namespace {
 
 using tensorflow::Tensor;
 
-// Session runs block their thread for as long as their RPCs take.
-tensorflow::thread::ThreadPool& SessionPool() {
-  static auto* pool = [] {
-    int threads = 16;
-    if (const char* env = std::getenv("TFSRP_SAVED_MODEL_THREADS")) {
-      threads = std::max(1, std::atoi(env));
-    }
-    return new tensorflow::thread::ThreadPool(tensorflow::Env::Default(),
-                                              "tfsrp_saved_model", threads);
-  }();
-  return *pool;
-}
-
 struct LoadedModel {
   std::mutex mu;
-  std::shared_ptr<const SavedModelSession> session;  // null once disposed
-  std::set<tensorflow::CancellationManager*> running;
+  std::shared_ptr<SavedModel> model;  // null once disposed
+  std::set<SavedModelRun*> running;   // removed before they complete
 };
 using ModelRef = std::shared_ptr<LoadedModel>;
 
 struct PendingRun {
   Napi::FunctionReference on_done;
-  tensorflow::CancellationManager cancellation;
+  std::shared_ptr<SavedModelRun> run;  // until delivered
   absl::StatusOr<std::vector<Tensor>> outputs;
   bool finished = false;  // JS thread only
 };
@@ -104,21 +90,19 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
     options.target_overrides[pair.Get(0u).As<Napi::String>().Utf8Value()] =
         pair.Get(1u).As<Napi::String>().Utf8Value();
   }
-  options.exchange_call_cancellation = reinterpret_cast<ExchangeCallCancellationFn>(
-      OpLibrarySymbol("TfsrpExchangeCallCancellation"));
 
   auto on_done = std::make_shared<Napi::FunctionReference>(
       Napi::Persistent(info[1].As<Napi::Function>()));
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
-  SessionPool().Schedule([options = std::move(options), on_done, &completions] {
-    auto loaded = std::make_shared<absl::StatusOr<std::shared_ptr<SavedModelSession>>>(
-        SavedModelSession::Load(options));
+  SavedModelComputePool().Schedule([options = std::move(options), on_done, &completions] {
+    auto loaded = std::make_shared<absl::StatusOr<std::shared_ptr<SavedModel>>>(
+        SavedModel::Load(options));
     completions.Post([loaded, on_done](Napi::Env env) {
       Napi::Object result = StatusToJs(env, loaded->status());
       if (loaded->ok()) {
         auto model = std::make_shared<LoadedModel>();
-        model->session = **loaded;
+        model->model = **loaded;
         result.Set("signatures", SignaturesToJs(env, (**loaded)->signatures()));
         result.Set("model", Napi::External<ModelRef>::New(
                                 env, new ModelRef(std::move(model)),
@@ -142,6 +126,7 @@ void DeliverRun(Napi::Env env, PendingRun& run) {
     result.Set("outputs", outputs);
   }
   run.outputs = std::vector<Tensor>();
+  run.run.reset();
   Napi::FunctionReference on_done = std::move(run.on_done);
   on_done.Call({result});
 }
@@ -164,52 +149,59 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   run_request.fetches = StringsFromJs(request, "outputs");
   run_request.timeout_millis = request.Get("timeoutMillis").As<Napi::Number>().Int64Value();
 
-  auto run = std::make_shared<PendingRun>();
-  run->on_done = Napi::Persistent(info[2].As<Napi::Function>());
-  run_request.cancellation = &run->cancellation;
-  std::shared_ptr<const SavedModelSession> session;
+  auto pending = std::make_shared<PendingRun>();
+  pending->on_done = Napi::Persistent(info[2].As<Napi::Function>());
+  pending->run = std::make_shared<SavedModelRun>(std::move(run_request));
+  SavedModelRun* run = pending->run.get();
+  std::shared_ptr<SavedModel> saved;
   {
     std::lock_guard<std::mutex> lock(model->mu);
-    session = model->session;
-    if (session == nullptr) {
+    saved = model->model;
+    if (saved == nullptr) {
       throw Napi::Error::New(env, "the SavedModel has been disposed");
     }
-    model->running.insert(&run->cancellation);
+    model->running.insert(run);
   }
 
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
-  SessionPool().Schedule([model, session = std::move(session), run,
-                          run_request = std::move(run_request), &completions]() mutable {
-    run->outputs = session->Run(std::move(run_request));
+  // Returns once the graph's first ops are scheduled (or its compile is).
+  saved->Start(pending->run, [model, pending, run, &completions](
+                                 absl::StatusOr<std::vector<Tensor>> outputs) {
+    pending->outputs = std::move(outputs);
     {
       std::lock_guard<std::mutex> lock(model->mu);
-      model->running.erase(&run->cancellation);
+      model->running.erase(run);
     }
-    session.reset();
-    completions.Post([run](Napi::Env env) { DeliverRun(env, *run); });
+    completions.Post([pending](Napi::Env env) { DeliverRun(env, *pending); });
   });
-  return Napi::External<RunRef>::New(env, new RunRef(std::move(run)),
+  return Napi::External<RunRef>::New(env, new RunRef(std::move(pending)),
                                      [](Napi::Env, RunRef* held) { delete held; });
 }
 
 Napi::Value CancelRun(const Napi::CallbackInfo& info) {
-  PendingRun& run = **info[0].As<Napi::External<RunRef>>().Data();
-  if (!run.finished) run.cancellation.StartCancel();
+  PendingRun& pending = **info[0].As<Napi::External<RunRef>>().Data();
+  if (!pending.finished) pending.run->Cancel();
   return info.Env().Undefined();
 }
 
-// Cancels the runs in flight; the session goes when the last of them ends.
+// Cancels the runs in flight; the model's runtime goes when the last of them
+// ends. Cancelled outside the lock: a run may complete inside Cancel().
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   ModelRef& model = ModelOf(info[0]);
-  std::lock_guard<std::mutex> lock(model->mu);
-  model->session.reset();
-  for (tensorflow::CancellationManager* running : model->running) running->StartCancel();
+  std::vector<std::shared_ptr<SavedModelRun>> running;
+  std::shared_ptr<SavedModel> disposed;
+  {
+    std::lock_guard<std::mutex> lock(model->mu);
+    disposed = std::move(model->model);
+    for (SavedModelRun* run : model->running) running.push_back(run->shared_from_this());
+  }
+  for (const std::shared_ptr<SavedModelRun>& run : running) run->Cancel();
   return info.Env().Undefined();
 }
 
 Napi::Value LiveSessions(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(SavedModelSession::LiveCount()));
+  return Napi::Number::New(info.Env(), static_cast<double>(ModelRuntime::LiveCount()));
 }
 
 }  // namespace

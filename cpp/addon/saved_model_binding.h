@@ -7,9 +7,10 @@ namespace tfsrp {
 
 // loadSavedModel(request, onDone); runSavedModel(model, request, onDone) ->
 // handle; cancelSavedModelRun(handle); disposeSavedModel(model);
-// liveSavedModelSessions(). Loads and runs block a thread of a dedicated
-// pool (never the event loop nor libuv's pool) and complete through
-// JsCompletions.
+// liveSavedModelSessions() (live model runtimes). Loads and compiles run on
+// the SavedModel compute pool (never the event loop nor libuv's pool); a run
+// holds no thread while it waits on remote calls. Everything completes
+// through JsCompletions.
 void InitSavedModelBinding(Napi::Env env, Napi::Object exports);
 
 }  // namespace tfsrp
