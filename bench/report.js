@@ -4,6 +4,7 @@
 // bar chart of requests/s by payload, concurrency and client.
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { footprintMarkdown } = require('./footprint');
+const { channelsMarkdown } = require('./channels');
 
 const PAYLOADS = [
   { name: '16 floats', floats: 16 },
@@ -143,7 +144,7 @@ function machineMarkdown(machine) {
   ].join('\n');
 }
 
-function markdown({ results, leak, footprint, machine, config, date, chart }) {
+function markdown({ results, leak, footprint, channels, machine, config, date, chart }) {
   const t = targets(results, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
@@ -191,6 +192,7 @@ function markdown({ results, leak, footprint, machine, config, date, chart }) {
       `and external memory ${leak.externalGrowthMb.toFixed(2)} MB.`, '');
   }
   if (footprint) lines.push(footprintMarkdown(footprint));
+  if (channels) lines.push(channelsMarkdown(channels, machine));
   if (chart) lines.push('## Requests/s', '', `![requests/s by payload and client](${chart})`, '');
   return { text: lines.join('\n'), targets: t };
 }

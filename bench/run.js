@@ -23,6 +23,7 @@ const path = require('node:path');
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { PAYLOADS, markdown, svgChart } = require('./report');
 const { measureFootprint } = require('./footprint');
+const { measureChannels } = require('./channels');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD = process.env.TFSRP_BENCH_BUILD_DIR || path.join(__dirname, '.build');
@@ -180,12 +181,12 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak, footprint }) {
+function writeReport({ out, date, config, machine: info, results, leak, footprint, channels }) {
   fs.mkdirSync(out, { recursive: true });
-  const report = markdown({ results, leak, footprint, machine: info, config, date, chart: 'latest.svg' });
-  const dated = markdown({ results, leak, footprint, machine: info, config, date, chart: `${date}.svg` });
+  const report = markdown({ results, leak, footprint, channels, machine: info, config, date, chart: 'latest.svg' });
+  const dated = markdown({ results, leak, footprint, channels, machine: info, config, date, chart: `${date}.svg` });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, channels, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -209,6 +210,7 @@ async function main() {
   const results = [];
   let leak = null;
   let footprint = null;
+  let channels = null;
   try {
     if (config.clients.includes('lib')) {
       log('footprint: require time and RSS after the first call (bare Node, grpc-js, run())');
@@ -249,6 +251,9 @@ async function main() {
       }
     }
     results.push(...best.values());
+    if (config.clients.includes('lib')) {
+      channels = await measureChannels({ server, startEchoServer, runJsonChild, config, env: CHILD_ENV, log });
+    }
     if (config.leakCalls > 0 && config.clients.includes('lib')) {
       log(`leak check: ${config.leakCalls} run() calls`);
       const warmupCalls = config.smoke ? 1000 : 10000;
@@ -263,7 +268,7 @@ async function main() {
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, channels });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

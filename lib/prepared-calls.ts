@@ -16,7 +16,7 @@ export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boo
   const key = JSON.stringify([
     resolved.targetAddress, resolved.modelName, resolved.modelVersion, resolved.versionLabel, resolved.signatureName,
     resolved.deadlineMillis, failOpOnRpcError, resolved.inputTensorAliases, inputTypes, resolved.outputTensorAliases,
-    outputTypes, maxSendMessageBytes, maxReceiveMessageBytes, resolved.tlsCredentialsId,
+    outputTypes, maxSendMessageBytes, maxReceiveMessageBytes, resolved.tlsCredentialsId, resolved.channelOptions.text,
   ]);
   let call = prepared.get(key);
   if (call === undefined) {
@@ -35,6 +35,7 @@ export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boo
       maxSendMessageBytes,
       maxReceiveMessageBytes,
       tlsCredentialsId: resolved.tlsCredentialsId,
+      channelOptions: resolved.channelOptions.text,
     });
     if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
     prepared.set(key, call);

@@ -6,6 +6,7 @@ import { addonPath, native, NativePredictResult } from './native';
 import { resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
 import { StatusCode } from './status-codes';
 import { preparedCall } from './prepared-calls';
+import { CallRecorder, processRecorder } from './stats';
 import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
 
 /** What runReturningStatus() resolves with; `O` is the type of the call's `outputTypes` (see {@link OutputTensors}). */
@@ -40,8 +41,15 @@ export function run<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<OutputTensors<O>> {
+  return runRecorded(options, undefined);
+}
+
+/** run(), also counted in `recorder` (a client's). */
+export function runRecorded<O extends readonly string[], I extends readonly unknown[]>(
+  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+): Promise<OutputTensors<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, true).then((result) => {
+  return predict(resolved, true, recorder).then((result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
     if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
@@ -64,8 +72,15 @@ export function runReturningStatus<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<RunStatusResult<O>> {
+  return runReturningStatusRecorded(options, undefined);
+}
+
+/** runReturningStatus(), also counted in `recorder` (a client's). */
+export function runReturningStatusRecorded<O extends readonly string[], I extends readonly unknown[]>(
+  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+): Promise<RunStatusResult<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, false).then((result) => {
+  return predict(resolved, false, recorder).then((result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     return {
       statusCode: result.statusCode,
@@ -115,13 +130,34 @@ function requireDirectCalls(): void {
 }
 
 /**
+ * Counts a call started at `start` (performance.now()) in the process's
+ * counters and `recorder`'s; returns what records its end.
+ */
+function record(
+  recorder: CallRecorder | undefined, start: number,
+): (result: NativePredictResult) => NativePredictResult {
+  processRecorder.started();
+  recorder?.started();
+  return (result) => {
+    const millis = performance.now() - start;
+    const code = result.code !== 0 ? result.code : result.statusCode;
+    processRecorder.finished(code, millis);
+    recorder?.finished(code, millis);
+    return result;
+  };
+}
+
+/**
  * One call of the kernel. Never rejects for RPC problems: they are in the
  * result. An aborted signal always gives a CANCELLED result: without a native
  * call when it was aborted before, through native.cancel() while in flight.
  */
-function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promise<NativePredictResult> {
+function predict(
+  resolved: ResolvedRunOptions, failOpOnRpcError: boolean, recorder: CallRecorder | undefined,
+): Promise<NativePredictResult> {
   const { signal } = resolved;
-  if (signal?.aborted) return Promise.resolve(cancelledResult(failOpOnRpcError, resolved));
+  const start = performance.now();
+  if (signal?.aborted) return Promise.resolve(record(recorder, start)(cancelledResult(failOpOnRpcError, resolved)));
   requireDirectCalls();
   let settle!: (result: NativePredictResult) => void;
   const settled = new Promise<NativePredictResult>((resolve) => { settle = resolve; });
@@ -131,12 +167,15 @@ function predict(resolved: ResolvedRunOptions, failOpOnRpcError: boolean): Promi
   };
   // Outside the promise: anything the addon refuses throws from run() itself,
   // and the inputs have been copied by the time it returns.
+  // Set once the call is made (its result is always delivered later, never inline).
+  let recorded!: (result: NativePredictResult) => NativePredictResult;
   const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
     done = true;
     signal?.removeEventListener('abort', onAbort);
     // Once aborted, the call settles as cancelled even if its answer raced the abort.
-    settle(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
-  });
+    settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
+  }, resolved.callOptions);
+  recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;
 }

@@ -7,6 +7,9 @@
 // $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so when that exists;
 // null (or '') loads none, and the server skips such models.
 // tls: { certFile, keyFile, clientCaFile? } serves TLS (mutual when clientCaFile is given).
+// port: the port to listen on (default: any free one); tag: the server_tag output's value;
+// requireMetadata: 'key=value', a header without which requests fail UNAUTHENTICATED.
+// The result's `child` is the server process (to signal it).
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -25,8 +28,14 @@ function startReferenceServer({
   opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),
   tls,
+  port,
+  tag,
+  requireMetadata,
 } = {}) {
   const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
+  if (port !== undefined) args.push('--port', String(port));
+  if (tag !== undefined) args.push('--tag', String(tag));
+  if (requireMetadata !== undefined) args.push('--require-metadata', requireMetadata);
   if (opLibrary) args.push('--op-library', path.resolve(opLibrary));
   if (tls) {
     args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
@@ -64,8 +73,8 @@ function startReferenceServer({
       clearTimeout(timer);
       child.removeListener('exit', onEarlyExit);
       child.stdout.removeAllListeners('data').resume();
-      const port = Number(m[1]);
-      resolve({ port, address: `127.0.0.1:${port}`, stop, stderr: () => stderr });
+      const listening = Number(m[1]);
+      resolve({ port: listening, address: `127.0.0.1:${listening}`, stop, stderr: () => stderr, child });
     });
   });
 }
