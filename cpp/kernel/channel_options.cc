@@ -28,16 +28,6 @@ absl::Status Invalid(absl::string_view name, absl::string_view expected, absl::s
       absl::StrCat("channel option ", name, " must be ", expected, ", got '", value, "'"));
 }
 
-absl::Status ReadInt(absl::string_view name, absl::string_view value, int64_t min, int64_t max,
-                     absl::string_view expected, int32_t* out) {
-  int64_t parsed = 0;
-  if (!absl::SimpleAtoi(value, &parsed) || parsed < min || parsed > max) {
-    return Invalid(name, expected, value);
-  }
-  *out = static_cast<int32_t>(parsed);
-  return absl::OkStatus();
-}
-
 absl::Status ReadStatusCodes(absl::string_view name, absl::string_view value, uint32_t* out) {
   constexpr absl::string_view kExpected =
       "a ',' separated list of gRPC status codes 1-16 (names such as UNAVAILABLE, or numbers)";
@@ -57,13 +47,56 @@ absl::Status ReadStatusCodes(absl::string_view name, absl::string_view value, ui
   return absl::OkStatus();
 }
 
+// The integer options: name, range, what the message says is expected, field.
+struct IntOption {
+  const char* name;
+  int64_t min;
+  int64_t max;
+  const char* expected;
+  int32_t* (*field)(ChannelSettings* s);
+};
+
+constexpr char kMillis[] = "an integer number of milliseconds from 1 to 2147483647";
+constexpr char kAttempts[] = "0 (no retries) or an integer from 2 to 5";
+
+const IntOption kIntOptions[] = {
+    {"max_send_message_bytes", 0, kMaxInt32, "an integer from 0 (unlimited) to 2147483647 bytes",
+     [](ChannelSettings* s) { return &s->max_send_message_bytes; }},
+    {"max_receive_message_bytes", 0, kMaxInt32, "an integer from 0 (unlimited) to 2147483647 bytes",
+     [](ChannelSettings* s) { return &s->max_receive_message_bytes; }},
+    {"keepalive_time_millis", 0, kMaxInt32, "an integer from 0 (no keepalive pings) to 2147483647",
+     [](ChannelSettings* s) { return &s->keepalive_time_millis; }},
+    {"keepalive_timeout_millis", 0, kMaxInt32, "an integer from 0 (gRPC's 20 s) to 2147483647",
+     [](ChannelSettings* s) { return &s->keepalive_timeout_millis; }},
+    {"retry_max_attempts", 0, kMaxRetryAttempts, kAttempts,
+     [](ChannelSettings* s) { return &s->retry.max_attempts; }},
+    {"retry_initial_backoff_millis", 1, kMaxInt32, kMillis,
+     [](ChannelSettings* s) { return &s->retry.initial_backoff_millis; }},
+    {"retry_max_backoff_millis", 1, kMaxInt32, kMillis,
+     [](ChannelSettings* s) { return &s->retry.max_backoff_millis; }},
+    {"connections", 1, kMaxConnections, "an integer from 1 to 64",
+     [](ChannelSettings* s) { return &s->connections; }},
+    {"reconnect_initial_backoff_millis", 0, kMaxInt32, "an integer from 0 (gRPC's 1 s) to 2147483647",
+     [](ChannelSettings* s) { return &s->reconnect_initial_backoff_millis; }},
+    {"reconnect_max_backoff_millis", 0, kMaxInt32, "an integer from 0 (gRPC's 120 s) to 2147483647",
+     [](ChannelSettings* s) { return &s->reconnect_max_backoff_millis; }},
+};
+
+constexpr const char* kOtherOptions[] = {"load_balancing", "keepalive_permit_without_calls",
+                                         "retry_backoff_multiplier", "retry_status_codes"};
+
 // Sets one option on `settings`, or says why its value is unusable.
 absl::Status SetOption(absl::string_view name, absl::string_view value, ChannelSettings* s) {
-  constexpr absl::string_view kMillis = "an integer number of milliseconds from 1 to 2147483647";
-  if (name == "max_send_message_bytes" || name == "max_receive_message_bytes") {
-    return ReadInt(name, value, 0, kMaxInt32, "an integer from 0 (unlimited) to 2147483647 bytes",
-                   name == "max_send_message_bytes" ? &s->max_send_message_bytes
-                                                     : &s->max_receive_message_bytes);
+  for (const IntOption& option : kIntOptions) {
+    if (name != option.name) continue;
+    int64_t parsed = 0;
+    // retry_max_attempts: 1 would be no retries in a policy gRPC refuses.
+    if (!absl::SimpleAtoi(value, &parsed) || parsed < option.min || parsed > option.max ||
+        (name == "retry_max_attempts" && parsed == 1)) {
+      return Invalid(name, option.expected, value);
+    }
+    *option.field(s) = static_cast<int32_t>(parsed);
+    return absl::OkStatus();
   }
   if (name == "load_balancing") {
     if (value != "pick_first" && value != "round_robin") {
@@ -72,32 +105,10 @@ absl::Status SetOption(absl::string_view name, absl::string_view value, ChannelS
     s->load_balancing = std::string(value);
     return absl::OkStatus();
   }
-  if (name == "keepalive_time_millis") {
-    return ReadInt(name, value, 0, kMaxInt32, "an integer from 0 (no keepalive pings) to 2147483647",
-                   &s->keepalive_time_millis);
-  }
-  if (name == "keepalive_timeout_millis") {
-    return ReadInt(name, value, 0, kMaxInt32, "an integer from 0 (gRPC's 20 s) to 2147483647",
-                   &s->keepalive_timeout_millis);
-  }
   if (name == "keepalive_permit_without_calls") {
     if (value != "true" && value != "false") return Invalid(name, "true or false", value);
     s->keepalive_permit_without_calls = value == "true";
     return absl::OkStatus();
-  }
-  if (name == "retry_max_attempts") {
-    absl::Status status = ReadInt(name, value, 0, kMaxRetryAttempts,
-                                  "0 (no retries) or an integer from 2 to 5", &s->retry.max_attempts);
-    if (status.ok() && s->retry.max_attempts == 1) {
-      return Invalid(name, "0 (no retries) or an integer from 2 to 5", value);
-    }
-    return status;
-  }
-  if (name == "retry_initial_backoff_millis") {
-    return ReadInt(name, value, 1, kMaxInt32, kMillis, &s->retry.initial_backoff_millis);
-  }
-  if (name == "retry_max_backoff_millis") {
-    return ReadInt(name, value, 1, kMaxInt32, kMillis, &s->retry.max_backoff_millis);
   }
   if (name == "retry_backoff_multiplier") {
     double multiplier = 0;
@@ -110,24 +121,12 @@ absl::Status SetOption(absl::string_view name, absl::string_view value, ChannelS
   if (name == "retry_status_codes") {
     return ReadStatusCodes(name, value, &s->retry.retryable_status_codes);
   }
-  if (name == "connections") {
-    return ReadInt(name, value, 1, kMaxConnections, "an integer from 1 to 64", &s->connections);
-  }
-  if (name == "reconnect_initial_backoff_millis") {
-    return ReadInt(name, value, 0, kMaxInt32, "an integer from 0 (gRPC's 1 s) to 2147483647",
-                   &s->reconnect_initial_backoff_millis);
-  }
-  if (name == "reconnect_max_backoff_millis") {
-    return ReadInt(name, value, 0, kMaxInt32, "an integer from 0 (gRPC's 120 s) to 2147483647",
-                   &s->reconnect_max_backoff_millis);
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown channel option '", name, "'; known options are max_send_message_bytes, "
-      "max_receive_message_bytes, load_balancing, keepalive_time_millis, "
-      "keepalive_timeout_millis, keepalive_permit_without_calls, retry_max_attempts, "
-      "retry_initial_backoff_millis, retry_max_backoff_millis, retry_backoff_multiplier, "
-      "retry_status_codes, connections, reconnect_initial_backoff_millis, "
-      "reconnect_max_backoff_millis"));
+  std::string known;
+  for (const IntOption& option : kIntOptions) absl::StrAppend(&known, option.name, ", ");
+  for (const char* other : kOtherOptions) absl::StrAppend(&known, other, ", ");
+  known.resize(known.size() - 2);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown channel option '", name, "'; known options are ", known));
 }
 
 struct TargetOptions {
