@@ -31,7 +31,7 @@ function checkLength(output, floats, client) {
 }
 
 // (a) this library's run(): options built once, as an application would.
-async function libClient({ address, floats }) {
+async function libClient({ address, floats, channelOptions }) {
   const { run } = require(ROOT);
   const input = makeInput(floats);
   const options = {
@@ -42,6 +42,7 @@ async function libClient({ address, floats }) {
     outputTensorAliases: ['y'],
     outputTypes: ['float32'],
     maxRpcDeadlineMillis: DEADLINE_MS,
+    ...(channelOptions ? { channelOptions } : {}),
   };
   return {
     async call() {

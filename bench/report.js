@@ -5,6 +5,7 @@
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { footprintMarkdown } = require('./footprint');
 const { markdown: savedModelConcurrencyMarkdown } = require('./saved_model_concurrency');
+const { channelsMarkdown } = require('./channels');
 
 const PAYLOADS = [
   { name: '16 floats', floats: 16 },
@@ -144,7 +145,7 @@ function machineMarkdown(machine) {
   ].join('\n');
 }
 
-function markdown({ results, leak, footprint, machine, config, date, chart, savedModelConcurrency }) {
+function markdown({ results, leak, footprint, channels, machine, config, date, chart, savedModelConcurrency }) {
   const t = targets(results, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
@@ -193,6 +194,7 @@ function markdown({ results, leak, footprint, machine, config, date, chart, save
   }
   if (footprint) lines.push(footprintMarkdown(footprint));
   if (savedModelConcurrency !== undefined) lines.push(savedModelConcurrencyMarkdown(savedModelConcurrency));
+  if (channels) lines.push(channelsMarkdown(channels, machine));
   if (chart) lines.push('## Requests/s', '', `![requests/s by payload and client](${chart})`, '');
   return { text: lines.join('\n'), targets: t };
 }

@@ -23,6 +23,7 @@ const path = require('node:path');
 const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { PAYLOADS, markdown, svgChart } = require('./report');
 const { measureFootprint } = require('./footprint');
+const { measureChannels } = require('./channels');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILD = process.env.TFSRP_BENCH_BUILD_DIR || path.join(__dirname, '.build');
@@ -185,12 +186,13 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak, footprint, savedModelConcurrency }) {
+function writeReport({ out, date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency }) {
   fs.mkdirSync(out, { recursive: true });
-  const report = markdown({ results, leak, footprint, machine: info, config, date, chart: 'latest.svg', savedModelConcurrency });
-  const dated = markdown({ results, leak, footprint, machine: info, config, date, chart: `${date}.svg`, savedModelConcurrency });
+  const sections = { results, leak, footprint, channels, savedModelConcurrency, machine: info, config, date };
+  const report = markdown({ ...sections, chart: 'latest.svg' });
+  const dated = markdown({ ...sections, chart: `${date}.svg` });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, savedModelConcurrency, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -215,6 +217,7 @@ async function main() {
   let leak = null;
   let footprint = null;
   let savedModelConcurrency;
+  let channels = null;
   try {
     if (config.clients.includes('lib')) {
       log('footprint: require time and RSS after the first call (bare Node, grpc-js, run())');
@@ -255,6 +258,9 @@ async function main() {
       }
     }
     results.push(...best.values());
+    if (config.clients.includes('lib')) {
+      channels = await measureChannels({ server, startEchoServer, runJsonChild, config, env: CHILD_ENV, log });
+    }
     if (config.leakCalls > 0 && config.clients.includes('lib')) {
       log(`leak check: ${config.leakCalls} run() calls`);
       const warmupCalls = config.smoke ? 1000 : 10000;
@@ -278,7 +284,7 @@ async function main() {
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, savedModelConcurrency });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, channels, savedModelConcurrency });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

@@ -29,7 +29,7 @@ async function main() {
   const { client: name, address, floats, concurrency } = config;
   const spec = CLIENTS[name];
   if (!spec || !spec.make) throw new Error(`unknown Node client ${name}`);
-  const client = await spec.make({ address, floats });
+  const client = await spec.make({ address, floats, channelOptions: config.channelOptions });
 
   let phase = 'warmup';
   let lanesDone = 0;

@@ -4,6 +4,7 @@
 import { ChannelOptions, resolveChannelOptions } from './channel-options';
 import type { DType } from './dtypes';
 import { RemotePredictError } from './errors';
+import { Metadata, resolveMetadata } from './metadata';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
 import {
   checkAliases,
@@ -17,11 +18,13 @@ import {
   checkTargetAddress,
   checkVersionChoice,
   checkVersionLabel,
+  checkWaitForReady,
   givenName,
   resolveRunOptions,
   RunOptions,
 } from './options';
-import { run, runReturningStatus, RunStatusResult } from './run';
+import { runRecorded, runReturningStatusRecorded, RunStatusResult } from './run';
+import { CallRecorder, CallStats } from './stats';
 import { StatusCode } from './status-codes';
 import type { OutputTensors, OutputTypes, TensorInput } from './tensor';
 
@@ -46,10 +49,14 @@ export interface PredictionClientOptions {
   outputTensorAliases?: readonly string[];
   /** Calls may then leave out `outputTypes`; their outputs are typed from these. */
   outputTypes?: readonly DType[];
-  /** Message size limits of this client's channel. */
+  /** This client's channel: message limits, load balancing, keepalive, retries, connections. */
   channelOptions?: ChannelOptions;
   /** TLS for this client's channel; default plaintext. */
   credentials?: TlsCredentials;
+  /** Request headers of every call; a call's own `metadata` adds to them (its value wins for the same name). */
+  metadata?: Metadata;
+  /** Every call's default `waitForReady`. */
+  waitForReady?: boolean;
 }
 
 /**
@@ -92,7 +99,7 @@ export type ClientRunOptions<
   Pick<
     RunOptions<O, I>,
     'inputTensorAliases' | 'inputTensors' | 'modelVersion' | 'versionLabel' | 'signatureName' |
-    'deadlineMillis' | 'maxRpcDeadlineMillis' | 'signal'
+    'deadlineMillis' | 'maxRpcDeadlineMillis' | 'signal' | 'metadata' | 'waitForReady'
   >
   & (D extends { readonly modelName: string } ? { modelName?: string } : { modelName: string })
   & (D extends { readonly outputTensorAliases: readonly string[] }
@@ -101,7 +108,8 @@ export type ClientRunOptions<
 
 const CLIENT_OPTIONS: readonly (keyof PredictionClientOptions)[] = [
   'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis',
-  'maxRpcDeadlineMillis', 'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials',
+  'maxRpcDeadlineMillis', 'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials', 'metadata',
+  'waitForReady',
 ];
 
 /**
@@ -118,6 +126,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   /** The validated defaults (a deadline given as `maxRpcDeadlineMillis` is here as `deadlineMillis`). */
   readonly defaults: Readonly<ClientDefaults>;
   #closed = false;
+  #recorder = new CallRecorder();
 
   /** Validates the defaults now (TypeError / RangeError naming the option). */
   constructor(options: CheckedPredictionClientOptions<D>) {
@@ -144,6 +153,11 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
       resolveChannelOptions(o.channelOptions, 'channelOptions');
       defaults.channelOptions = Object.freeze({ ...(o.channelOptions as ChannelOptions) });
     }
+    if (o.metadata !== undefined) {
+      resolveMetadata(o.metadata, 'metadata');
+      defaults.metadata = Object.freeze({ ...(o.metadata as Metadata) });
+    }
+    if (o.waitForReady !== undefined) defaults.waitForReady = checkWaitForReady(o.waitForReady);
     this.defaults = Object.freeze(defaults);
   }
 
@@ -162,7 +176,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   >(options: ClientRunOptions<D, O, I>): Promise<OutputTensors<O>> {
     const merged = this.#merge(options);
     if (this.#closed) return this.#refuse(merged);
-    return run(merged) as Promise<OutputTensors<O>>;
+    return runRecorded(merged, this.#recorder) as Promise<OutputTensors<O>>;
   }
 
   /**
@@ -175,7 +189,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   >(options: ClientRunOptions<D, O, I>): Promise<RunStatusResult<O>> {
     const merged = this.#merge(options);
     if (this.#closed) return this.#refuse(merged);
-    return runReturningStatus(merged) as Promise<RunStatusResult<O>>;
+    return runReturningStatusRecorded(merged, this.#recorder) as Promise<RunStatusResult<O>>;
   }
 
   /**
@@ -187,6 +201,15 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
    */
   close(): void {
     this.#closed = true;
+  }
+
+  /**
+   * Counters of this client's calls (started, finished by status code, in
+   * flight, latency histogram): a snapshot. The process-wide `stats()` counts
+   * these too.
+   */
+  stats(): CallStats {
+    return this.#recorder.snapshot();
   }
 
   /** True once close() has been called. */
@@ -224,6 +247,11 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
       ...call,
       targetAddress: this.targetAddress,
     };
+    // Headers add up: the call's own win for the same name.
+    if (this.defaults.metadata !== undefined && call.metadata !== undefined && call.metadata !== null &&
+        typeof call.metadata === 'object' && !Array.isArray(call.metadata)) {
+      merged.metadata = { ...this.defaults.metadata, ...(call.metadata as Metadata) };
+    }
     for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
     return merged as unknown as RunOptions;
   }

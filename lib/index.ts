@@ -23,7 +23,12 @@ export {
   TypedArray,
   WidenedTensorInput,
 } from './tensor';
-export { ChannelOptions } from './channel-options';
+export {
+  ChannelOptions, KeepaliveOptions, LoadBalancingPolicy, ReconnectBackoffOptions, RETRY_DEFAULTS, RetryOptions,
+  setTargetChannelOptions,
+} from './channel-options';
+export { MAX_METADATA_BYTES, Metadata, setTargetMetadata } from './metadata';
+export { CallStats, LATENCY_BUCKETS_MILLIS, LatencyHistogram, stats } from './stats';
 export { setTargetCredentials, TlsCredentials } from './tls-credentials';
 export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
 export { run, runReturningStatus, RunStatusResult } from './run';

@@ -32,6 +32,13 @@ export interface NativeCallSpec {
   maxSendMessageBytes: number;  // 0: unlimited
   maxReceiveMessageBytes: number;
   tlsCredentialsId: number;  // 0: plaintext (unless the target has process-wide credentials)
+  channelOptions: string;  // "name=value;..." (cpp/kernel/channel_options.h); '': the target's
+}
+
+/** Per-call options of call(): checked by lib/ (metadata.ts). */
+export interface NativeCallOptions {
+  metadata: (string | Uint8Array)[];  // [key, value, key, value, ...]
+  waitForReady: boolean;
 }
 
 export interface NativePredictResult {
@@ -97,7 +104,7 @@ export interface NativeDirectAddon {
    */
   call(
     prepared: NativePreparedCall, inputs: NativeInputTensor[], cancellable: boolean,
-    onDone: (result: NativePredictResult) => void,
+    onDone: (result: NativePredictResult) => void, callOptions?: NativeCallOptions,
   ): NativeCallHandle | undefined;
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
@@ -108,6 +115,10 @@ export interface NativeDirectAddon {
   setTargetTlsCredentials(target: string, id: number): void;
   /** Process-wide target override in the op library; '' removes it. */
   setTargetOverride(from: string, to: string): void;
+  /** Process-wide channel options text for a target ('' removes them); throws TypeError for text the op library refuses. */
+  setTargetChannelOptions(target: string, options: string): void;
+  /** Process-wide metadata [key, value, ...] for a target ([] removes it). */
+  setTargetMetadata(target: string, metadata: (string | Uint8Array)[]): void;
 }
 
 /** tfsrp_saved_model.node: SavedModels on their own executors (maps libtensorflow_cc for its kernels). */

@@ -8,8 +8,9 @@
 // message starts with the name of the option at fault.
 import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from './channel-options';
 import { DTYPES, DType, isDType } from './dtypes';
+import { Metadata, resolveMetadata } from './metadata';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
-import type { NativeInputTensor } from './native';
+import type { NativeCallOptions, NativeInputTensor } from './native';
 import { describe, InputTensors, OutputTypes, TensorInput, toNativeInput } from './tensor';
 
 /**
@@ -57,8 +58,15 @@ export interface RunOptions<
   maxRpcDeadlineMillis?: number;
   /** Aborting cancels the RPC; the call then settles with code CANCELLED. */
   signal?: AbortSignal;
-  /** Message size limits of the channel to `targetAddress`. */
+  /** The channel to `targetAddress`: message limits, load balancing, keepalive, retries, connections. */
   channelOptions?: ChannelOptions;
+  /** Request headers of this call (over any the target has, see setTargetMetadata()). */
+  metadata?: Metadata;
+  /**
+   * Wait for the channel to connect (up to the deadline) instead of failing
+   * at once with UNAVAILABLE while the server cannot be reached. Default false.
+   */
+  waitForReady?: boolean;
   /** TLS (mutual with a key and chain). Default: plaintext, as upstream. */
   credentials?: TlsCredentials;
 }
@@ -87,12 +95,14 @@ export interface ResolvedRunOptions {
   signal: AbortSignal | undefined;
   channelOptions: ResolvedChannelOptions;
   tlsCredentialsId: number;
+  /** undefined: no metadata, no waitForReady. */
+  callOptions: NativeCallOptions | undefined;
 }
 
 const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
   'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
   'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
-  'credentials',
+  'credentials', 'metadata', 'waitForReady',
 ];
 
 const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
@@ -254,6 +264,19 @@ export function checkSignal(value: unknown, name = 'signal'): AbortSignal | unde
   return value as AbortSignal;
 }
 
+export function checkWaitForReady(value: unknown, name = 'waitForReady'): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/** The per-call options the addon takes, or undefined when there are none. */
+export function resolveCallOptions(o: Record<string, unknown>): NativeCallOptions | undefined {
+  const metadata = resolveMetadata(o.metadata);
+  const waitForReady = checkWaitForReady(o.waitForReady);
+  return metadata.length === 0 && !waitForReady ? undefined : { metadata, waitForReady };
+}
+
 function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown[], otherName: string): void {
   if (aliases.length !== other.length) {
     throw new RangeError(
@@ -292,9 +315,10 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   const signal = checkSignal(o.signal);
   const channelOptions = resolveChannelOptions(o.channelOptions);
   const tlsId = tlsCredentialsId(o.credentials);
+  const callOptions = resolveCallOptions(o);
   return {
     targetAddress, modelName, modelVersion, versionLabel, signatureName, deadlineMillis,
     inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal, channelOptions,
-    tlsCredentialsId: tlsId,
+    tlsCredentialsId: tlsId, callOptions,
   };
 }

@@ -21,7 +21,7 @@ export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boo
     lengthPrefixed(resolved.versionLabel), lengthPrefixed(resolved.signatureName), resolved.deadlineMillis,
     failOpOnRpcError, resolved.inputTensorAliases.map(lengthPrefixed).join(''), inputTypes.join(','),
     resolved.outputTensorAliases.map(lengthPrefixed).join(''), outputTypes.join(','), maxSendMessageBytes,
-    maxReceiveMessageBytes, resolved.tlsCredentialsId,
+    maxReceiveMessageBytes, resolved.tlsCredentialsId, lengthPrefixed(resolved.channelOptions.text),
   ].join(';');
   let call = prepared.get(key);
   if (call === undefined) {
@@ -40,6 +40,7 @@ export function preparedCall(resolved: ResolvedRunOptions, failOpOnRpcError: boo
       maxSendMessageBytes,
       maxReceiveMessageBytes,
       tlsCredentialsId: resolved.tlsCredentialsId,
+      channelOptions: resolved.channelOptions.text,
     });
     if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
     prepared.set(key, call);

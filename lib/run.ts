@@ -6,6 +6,7 @@ import { addonPath, native, NativePredictResult } from './native';
 import { resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
 import { StatusCode } from './status-codes';
 import { preparedCall } from './prepared-calls';
+import { CallRecorder, processRecorder } from './stats';
 import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
 
 /** What runReturningStatus() resolves with; `O` is the type of the call's `outputTypes` (see {@link OutputTensors}). */
@@ -40,8 +41,15 @@ export function run<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<OutputTensors<O>> {
+  return runRecorded(options, undefined);
+}
+
+/** run(), also counted in `recorder` (a client's). */
+export function runRecorded<O extends readonly string[], I extends readonly unknown[]>(
+  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+): Promise<OutputTensors<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, true, (result) => {
+  return predict(resolved, true, recorder, (result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
     if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
@@ -64,8 +72,15 @@ export function runReturningStatus<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<RunStatusResult<O>> {
+  return runReturningStatusRecorded(options, undefined);
+}
+
+/** runReturningStatus(), also counted in `recorder` (a client's). */
+export function runReturningStatusRecorded<O extends readonly string[], I extends readonly unknown[]>(
+  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+): Promise<RunStatusResult<O>> {
   const resolved = resolveRunOptions(options);
-  return predict(resolved, false, (result) => {
+  return predict(resolved, false, recorder, (result) => {
     if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
     return {
       statusCode: result.statusCode,
@@ -115,6 +130,24 @@ function requireDirectCalls(): void {
 }
 
 /**
+ * Counts a call started at `start` (performance.now()) in the process's
+ * counters and `recorder`'s; returns what records its end.
+ */
+function record(
+  recorder: CallRecorder | undefined, start: number,
+): (result: NativePredictResult) => NativePredictResult {
+  processRecorder.started();
+  recorder?.started();
+  return (result) => {
+    const millis = performance.now() - start;
+    const code = result.code !== 0 ? result.code : result.statusCode;
+    processRecorder.finished(code, millis);
+    recorder?.finished(code, millis);
+    return result;
+  };
+}
+
+/**
  * One call of the kernel; the promise settles with what `finish` makes of its
  * result (one promise per call, settled from the completion itself). RPC
  * problems are in the result. An aborted signal always gives a CANCELLED
@@ -122,7 +155,8 @@ function requireDirectCalls(): void {
  * native.cancel() while in flight.
  */
 function predict<T>(
-  resolved: ResolvedRunOptions, failOpOnRpcError: boolean, finish: (result: NativePredictResult) => T,
+  resolved: ResolvedRunOptions, failOpOnRpcError: boolean, recorder: CallRecorder | undefined,
+  finish: (result: NativePredictResult) => T,
 ): Promise<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -135,8 +169,9 @@ function predict<T>(
     }
   };
   const { signal } = resolved;
+  const start = performance.now();
   if (signal?.aborted) {
-    settle(cancelledResult(failOpOnRpcError, resolved));
+    settle(record(recorder, start)(cancelledResult(failOpOnRpcError, resolved)));
     return settled;
   }
   requireDirectCalls();
@@ -145,13 +180,16 @@ function predict<T>(
     if (!done && handle !== undefined) native.cancel(handle);
   };
   // Anything the addon refuses throws from run() itself, and the inputs have
-  // been copied by the time it returns.
+  // been copied by the time it returns. `recorded` is set once the call is
+  // made (its result is always delivered later, never inline).
+  let recorded!: (result: NativePredictResult) => NativePredictResult;
   const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
     done = true;
     signal?.removeEventListener('abort', onAbort);
     // Once aborted, the call settles as cancelled even if its answer raced the abort.
-    settle(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result);
-  });
+    settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
+  }, resolved.callOptions);
+  recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;
 }

@@ -68,4 +68,11 @@ describe('benchmark smoke run', function () {
     assert.equal(new Set(json.results.map((r) => r.client)).size, 5);
     assert.ok(json.leak.calls > 0 && Number.isFinite(json.leak.growthMb));
   });
+
+  it('measures the channel setups (1 vs 3 servers, 1 vs 4 connections)', function () {
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    assert.equal(json.channels.length, 4);
+    for (const row of json.channels) assert.ok(row.rps > 0 && row.errors === 0, JSON.stringify(row));
+    assert.match(fs.readFileSync(path.join(out, 'latest.md'), 'utf8'), /## Channels/);
+  });
 });

@@ -11,6 +11,13 @@ With --op-library, the op library is loaded, and the composed fixtures' placehol
 (remote-predict-target:8500) is overridden to this server's own address before it serves, so
 served models that call other models through the op (half_plus_two_chain) call this server.
 
+Two output aliases are answered by the server itself, for any model, next to the model's own:
+`server_tag` (int32 scalar: --tag, default 0), to tell servers apart, and `metadata:<key>`
+(string scalar: the request's header <key>, '' when absent), to see what a client sent.
+--require-metadata KEY=VALUE refuses requests without that header (UNAUTHENTICATED).
+Keepalive pings are accepted as often as every 100 ms (gRPC servers' default answers pings more
+often than every 5 minutes with GOAWAY too_many_pings).
+
 Prints one line `PORT <n>` to stdout when ready; logs go to stderr, including
 `CANCELLED <model>` when a client cancels or its deadline passes.
 Exits on SIGTERM/SIGINT and, when stdin is a pipe, when stdin closes.
@@ -54,6 +61,8 @@ def parse_args():
     p.add_argument('--tls-cert', help='PEM certificate chain file: serve TLS instead of plaintext')
     p.add_argument('--tls-key', help='PEM private key file (with --tls-cert)')
     p.add_argument('--tls-client-ca', help='PEM CA file: require client certificates it signed (mTLS)')
+    p.add_argument('--tag', type=int, default=0, help='the value of the server_tag output')
+    p.add_argument('--require-metadata', help='KEY=VALUE: refuse requests without this header')
     return p.parse_args()
 
 
@@ -130,7 +139,12 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
             if not context.add_callback(on_termination):  # already terminated
                 on_termination()
                 return predict_pb2.PredictResponse()
-            return self._predict(request, cm)
+            headers = dict(context.invocation_metadata())
+            if args.require_metadata:
+                key, _, value = args.require_metadata.partition('=')
+                if headers.get(key) != value:
+                    raise RpcError(grpc.StatusCode.UNAUTHENTICATED, f'header {key} missing or wrong')
+            return self._predict(request, cm, headers)
         except (RpcError, tf.errors.OpError) as e:
             code = e.code if isinstance(e, RpcError) else GRPC_CODES[e.error_code]
             message = str(e) if isinstance(e, RpcError) else e.message
@@ -162,7 +176,7 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
                            f'Serving signature name: "{signature_name}" not found in signature def')
         return version, signature_name, signatures[signature_name]
 
-    def _predict(self, request, cm):
+    def _predict(self, request, cm, headers):
         spec = request.model_spec
         version, signature_name, fn = self._resolve(spec)
         input_specs = fn.structured_input_signature[1]
@@ -192,6 +206,8 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
             inputs[name] = tf.constant(array, dtype=want.dtype)
 
         wanted = list(request.output_filter) or output_names
+        served = [n for n in wanted if n == 'server_tag' or n.startswith('metadata:')]
+        wanted = [n for n in wanted if n not in served]
         for name in wanted:
             if name not in output_names:
                 raise RpcError(grpc.StatusCode.INVALID_ARGUMENT,
@@ -212,6 +228,13 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
         response.model_spec.signature_name = signature_name
         for name in wanted:
             response.outputs[name].CopyFrom(tf.make_tensor_proto(np.asarray(outputs[name].numpy())))
+        for name in served:
+            if name == 'server_tag':
+                value = np.int32(args.tag)
+            else:
+                value = headers.get(name[len('metadata:'):], b'')
+                value = np.array(value if isinstance(value, bytes) else value.encode(), dtype=object)
+            response.outputs[name].CopyFrom(tf.make_tensor_proto(value))
         return response
 
 
@@ -254,6 +277,9 @@ def main():
         sys.exit(1)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=MAX_WORKERS),
                          options=[('grpc.so_reuseport', 0),
+                                  ('grpc.http2.min_ping_interval_without_data_ms', 100),
+                                  ('grpc.http2.max_ping_strikes', 0),
+                                  ('grpc.keepalive_permit_without_calls', 1),
                                   ('grpc.max_receive_message_length', -1),
                                   ('grpc.max_send_message_length', -1)])
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionService(models), server)

@@ -290,7 +290,8 @@ describe('validation', function () {
         [{ channelOptions: { maxSendMessageBytes: -1 } }, RangeError, /^channelOptions\.maxSendMessageBytes/],
         [{ channelOptions: { maxReceiveMessageBytes: 1.5 } }, RangeError, /^channelOptions\.maxReceiveMessageBytes/],
         [{ channelOptions: { maxReceiveMessageBytes: 2 ** 31 } }, RangeError, /up to 2147483647, got 2147483648/],
-        [{ channelOptions: { keepalive: 1 } }, TypeError, /^channelOptions has an unknown option 'keepalive'/],
+        [{ channelOptions: { pings: 1 } }, TypeError, /^channelOptions has an unknown option 'pings'/],
+        [{ channelOptions: { keepalive: 1 } }, TypeError, /^channelOptions\.keepalive must be an object/],
       ];
       for (const [patch, type, pattern] of bad) assertInvalid(options(patch), type, pattern);
       const client = new PredictionClient({ targetAddress: target, modelName: 'm', outputTypes: [] });

@@ -53,6 +53,21 @@ Napi::Value SetTargetOverrideJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetTargetChannelOptionsJs(const Napi::CallbackInfo& info) {
+  const std::string error = SetTargetChannelOptions(info[0].As<Napi::String>().Utf8Value(),
+                                                    info[1].As<Napi::String>().Utf8Value());
+  if (!error.empty()) throw Napi::TypeError::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
+// setTargetMetadata(target, [key, value, ...]) with string or Uint8Array values.
+Napi::Value SetTargetMetadataJs(const Napi::CallbackInfo& info) {
+  const std::string error = SetTargetMetadata(info[0].As<Napi::String>().Utf8Value(),
+                                              MetadataFromJs(info[1].As<Napi::Array>()));
+  if (!error.empty()) throw Napi::TypeError::New(info.Env(), error);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::string foreign = ForeignTensorflowInProcess();
   if (!foreign.empty()) throw Napi::Error::New(env, foreign);
@@ -69,6 +84,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("registerTlsCredentials", Napi::Function::New(env, RegisterTlsCredentialsJs));
   exports.Set("setTargetTlsCredentials", Napi::Function::New(env, SetTargetTlsCredentialsJs));
   exports.Set("setTargetOverride", Napi::Function::New(env, SetTargetOverrideJs));
+  exports.Set("setTargetChannelOptions", Napi::Function::New(env, SetTargetChannelOptionsJs));
+  exports.Set("setTargetMetadata", Napi::Function::New(env, SetTargetMetadataJs));
   JsCompletions::Init(env);
   InitPredictBinding(env, exports);
   return exports;

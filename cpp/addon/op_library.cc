@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <cstddef>
+
 namespace tfsrp {
 
 std::string OpLibraryPath() {
@@ -45,6 +47,38 @@ bool SetTargetTlsCredentials(const std::string& target, int64_t id) {
   static auto* set = reinterpret_cast<int (*)(const char*, int64_t)>(
       OpLibrarySymbol("TfsrpSetTargetTlsCredentials"));
   return set != nullptr && set(target.c_str(), id) == 0;
+}
+
+namespace {
+
+constexpr char kMissingEntryPoint[] = "the op library lacks this entry point; rebuild it";
+
+}  // namespace
+
+std::string SetTargetChannelOptions(const std::string& target, const std::string& options) {
+  static auto* set = reinterpret_cast<int (*)(const char*, const char*, char*, size_t)>(
+      OpLibrarySymbol("TfsrpSetTargetChannelOptions"));
+  if (set == nullptr) return kMissingEntryPoint;
+  char error[1024] = "";
+  return set(target.c_str(), options.c_str(), error, sizeof error) == 0 ? "" : error;
+}
+
+std::string SetTargetMetadata(const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+  static auto* set = reinterpret_cast<int (*)(const char*, const char* const*, const char* const*,
+                                              const size_t*, size_t, char*, size_t)>(
+      OpLibrarySymbol("TfsrpSetTargetMetadata"));
+  if (set == nullptr) return kMissingEntryPoint;
+  std::vector<const char*> keys, values;
+  std::vector<size_t> lengths;
+  for (const auto& [key, value] : metadata) {
+    keys.push_back(key.c_str());
+    values.push_back(value.data());
+    lengths.push_back(value.size());
+  }
+  char error[1024] = "";
+  return set(target.c_str(), keys.data(), values.data(), lengths.data(), metadata.size(), error,
+             sizeof error) == 0 ? "" : error;
 }
 
 }  // namespace tfsrp

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tfsrp {
 
@@ -31,6 +33,16 @@ int64_t RegisterTlsCredentials(const std::string& root_certificates,
 // Kernels created afterwards that dial `target` use credentials `id` (0:
 // none); false for an unknown id.
 bool SetTargetTlsCredentials(const std::string& target, int64_t id);
+
+// Kernels created afterwards that dial `target` use these channel options
+// ("name=value;...", cpp/kernel/channel_options.h; "" removes them). Returns
+// "" or the op library's error.
+std::string SetTargetChannelOptions(const std::string& target, const std::string& options);
+
+// Every call to `target` carries this metadata (empty: none) from now on.
+// Returns "" or the op library's error.
+std::string SetTargetMetadata(const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& metadata);
 
 }  // namespace tfsrp
 

@@ -4,6 +4,7 @@
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
+#include "cpp/addon/op_library.h"
 #include "cpp/addon/tagged_external.h"
 #include "cpp/direct/remote_predict_call.h"
 #include "tensorflow/core/platform/env.h"
@@ -83,9 +84,21 @@ RemotePredictKernelKey KeyFromJs(const Napi::Object& spec) {
   key.max_receive_message_bytes =
       spec.Get("maxReceiveMessageBytes").As<Napi::Number>().Int32Value();
   key.tls_credentials_id = spec.Get("tlsCredentialsId").As<Napi::Number>().Int64Value();
+  key.channel_options = spec.Get("channelOptions").As<Napi::String>().Utf8Value();
   key.input_types = TypesFromJs(spec, "inputTypes");
   key.output_types = TypesFromJs(spec, "outputTypes");
   return key;
+}
+
+// { metadata: [key, value, ...], waitForReady } -> CallOptions; undefined -> null.
+std::shared_ptr<const CallOptions> CallOptionsFromJs(const Napi::Value& value) {
+  if (!value.IsObject()) return nullptr;
+  Napi::Object o = value.As<Napi::Object>();
+  auto options = std::make_shared<CallOptions>();
+  options->wait_for_ready = o.Get("waitForReady").ToBoolean();
+  Napi::Value metadata = o.Get("metadata");
+  if (metadata.IsArray()) options->metadata = MetadataFromJs(metadata.As<Napi::Array>());
+  return options;
 }
 
 // prepare(spec) -> prepared: once per option set, not per call.
@@ -98,12 +111,14 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   return PreparedHandle::Wrap(info.Env(), new PreparedRef(std::move(call)));
 }
 
-// call(prepared, inputTensors, cancellable, onDone) -> handle (cancellable) or undefined
+// call(prepared, inputTensors, cancellable, onDone[, callOptions]) -> handle
+// (cancellable) or undefined
 Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PreparedRef prepared = PreparedHandle::Unwrap(info[0], "prepared");
   Napi::Array tensors = info[1].As<Napi::Array>();
   const bool cancellable = info[2].As<Napi::Boolean>();
+  std::shared_ptr<const CallOptions> call_options = CallOptionsFromJs(info[4]);
 
   std::vector<tensorflow::Tensor> inputs;
   inputs.reserve(tensors.Length());
@@ -133,9 +148,9 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
     finish({prepared->prepared.status()});
   } else {
     auto start = [prepared = *prepared->prepared, inputs = std::move(inputs), call,
-                  finish = std::move(finish)]() mutable {
+                  call_options = std::move(call_options), finish = std::move(finish)]() mutable {
       StartRemotePredictCall(std::move(prepared), std::move(inputs), call->cancellation.get(),
-                             std::move(finish));
+                             call_options.get(), std::move(finish));
     };
     // The inputs are copies by now. Encoding a large request and handing it to
     // gRPC (which may write it inline) would hold the event loop for
@@ -158,7 +173,25 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+Metadata MetadataFromJs(const Napi::Array& flat) {
+  Metadata metadata;
+  for (uint32_t i = 0; i + 1 < flat.Length(); i += 2) {
+    Napi::Value v = flat.Get(i + 1);
+    std::string bytes;
+    if (v.IsTypedArray()) {
+      Napi::Uint8Array array = v.As<Napi::Uint8Array>();
+      bytes.assign(reinterpret_cast<const char*>(array.Data()), array.ByteLength());
+    } else {
+      bytes = v.As<Napi::String>().Utf8Value();
+    }
+    metadata.emplace_back(flat.Get(i).As<Napi::String>().Utf8Value(), std::move(bytes));
+  }
+  return metadata;
+}
+
 void InitPredictBinding(Napi::Env env, Napi::Object exports) {
+  SetCallOptionsExchange(reinterpret_cast<CallOptionsExchange>(
+      OpLibrarySymbol("TfsrpExchangeCallOptions")));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   exports.Set("call", Napi::Function::New(env, Call));
   exports.Set("cancel", Napi::Function::New(env, Cancel));

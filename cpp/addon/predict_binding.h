@@ -3,6 +3,8 @@
 
 #include <napi.h>
 
+#include "cpp/stubs/call_options.h"
+
 namespace tfsrp {
 
 // prepare(spec) -> prepared (the kernel for an option set, with its alias
@@ -12,6 +14,10 @@ namespace tfsrp {
 // per call) and completes on the JS thread through one ThreadSafeFunction,
 // which keeps the event loop alive only while calls are in flight.
 void InitPredictBinding(Napi::Env env, Napi::Object exports);
+
+// [key, value, key, value, ...] with string or Uint8Array values (checked by
+// lib/) -> Metadata.
+Metadata MetadataFromJs(const Napi::Array& flat);
 
 }  // namespace tfsrp
 

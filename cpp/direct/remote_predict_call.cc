@@ -1,5 +1,7 @@
 #include "cpp/direct/remote_predict_call.h"
 
+#include <atomic>
+
 #include "cpp/direct/remote_predict_kernel_cache.h"
 
 namespace tfsrp {
@@ -40,7 +42,28 @@ RemotePredictCallResult Collect(tensorflow::OpKernelContext* context) {
   return result;
 }
 
+std::atomic<CallOptionsExchange> call_options_exchange{nullptr};
+
+// Installs call options for the thread until destroyed, through the op library.
+class ScopedCallOptions {
+ public:
+  explicit ScopedCallOptions(const CallOptions* options)
+      : exchange_(options != nullptr ? call_options_exchange.load() : nullptr),
+        previous_(exchange_ != nullptr ? exchange_(options) : nullptr) {}
+  ~ScopedCallOptions() {
+    if (exchange_ != nullptr) exchange_(previous_);
+  }
+  ScopedCallOptions(const ScopedCallOptions&) = delete;
+  ScopedCallOptions& operator=(const ScopedCallOptions&) = delete;
+
+ private:
+  CallOptionsExchange exchange_;
+  const void* previous_;
+};
+
 }  // namespace
+
+void SetCallOptionsExchange(CallOptionsExchange exchange) { call_options_exchange = exchange; }
 
 absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredict(
     const RemotePredictKernelKey& key, const std::vector<std::string>& input_aliases,
@@ -58,6 +81,7 @@ absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredic
 void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepared,
                             std::vector<Tensor> inputs,
                             tensorflow::CancellationManager* cancellation_manager,
+                            const CallOptions* call_options,
                             std::function<void(RemotePredictCallResult)> on_done) {
   tensorflow::OpKernel* kernel = prepared->kernel.get();
   if (inputs.size() + 2 != static_cast<size_t>(kernel->num_inputs())) {
@@ -81,6 +105,7 @@ void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepare
   frame->params.cancellation_manager = cancellation_manager;
   frame->prepared = std::move(prepared);
   frame->context = std::make_unique<tensorflow::OpKernelContext>(&frame->params);
+  ScopedCallOptions scope(call_options);
   kernel->AsAsync()->ComputeAsync(frame->context.get(), [frame] {
     std::unique_ptr<CallFrame> owned(frame);
     owned->on_done(Collect(owned->context.get()));

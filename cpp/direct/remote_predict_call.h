@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "cpp/direct/remote_predict_kernel_cache.h"
+#include "cpp/stubs/call_options.h"
 #include "tensorflow/core/framework/cancellation.h"
 #include "tensorflow/core/framework/op_kernel.h"
 
@@ -36,13 +37,22 @@ absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredic
     const RemotePredictKernelKey& key, const std::vector<std::string>& input_aliases,
     const std::vector<std::string>& output_aliases);
 
+// Installs per-call options for the current thread and returns the previous
+// ones: the op library's TfsrpExchangeCallOptions, whose thread-local the
+// kernel's stub reads. Set once by the runner (the addon) before calls with
+// options; without it call options are ignored.
+using CallOptionsExchange = const void* (*)(const void* options);
+void SetCallOptionsExchange(CallOptionsExchange exchange);
+
 // Runs the kernel on `inputs` (of the prepared input types); `on_done` runs
 // exactly once, on whichever thread completes the call. `cancellation_manager`
 // may be null and must outlive the call; `prepared` is kept alive until the
-// call ends.
+// call ends. `call_options` (may be null: none) are installed for the thread
+// around ComputeAsync, which starts the RPC before it returns.
 void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepared,
                             std::vector<tensorflow::Tensor> inputs,
                             tensorflow::CancellationManager* cancellation_manager,
+                            const CallOptions* call_options,
                             std::function<void(RemotePredictCallResult)> on_done);
 
 }  // namespace tfsrp

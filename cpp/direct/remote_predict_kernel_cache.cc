@@ -45,6 +45,7 @@ absl::StatusOr<std::shared_ptr<tensorflow::OpKernel>> CreateKernel(
     builder.Attr(kMaxReceiveMessageBytesAttr, int64_t{key.max_receive_message_bytes});
   }
   if (key.tls_credentials_id != 0) builder.Attr(kTlsCredentialsIdAttr, key.tls_credentials_id);
+  if (!key.channel_options.empty()) builder.Attr(kChannelOptionsAttr, key.channel_options);
   tensorflow::NodeDef node_def;
   TF_RETURN_IF_ERROR(builder.Finalize(&node_def));
   absl::Status status;
@@ -67,7 +68,7 @@ std::string RemotePredictKernelKey::Fingerprint() const {
   // Length-prefixed so that no two keys share a fingerprint.
   std::string out;
   for (const std::string* s : {&kernel_label, &target_address, &model_name,
-                               &version_label, &signature_name}) {
+                               &version_label, &signature_name, &channel_options}) {
     absl::StrAppend(&out, s->size(), ":", *s, ";");
   }
   absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";",

@@ -23,6 +23,8 @@ struct RemotePredictKernelKey {
   int32_t max_send_message_bytes = 0;  // 0: unlimited
   int32_t max_receive_message_bytes = 0;
   int64_t tls_credentials_id = 0;  // 0: by target (usually plaintext)
+  // "name=value;..." (cpp/kernel/channel_options.h); "": the target's.
+  std::string channel_options;
   tensorflow::DataTypeVector input_types;
   tensorflow::DataTypeVector output_types;
 

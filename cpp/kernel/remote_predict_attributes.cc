@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "cpp/kernel/channel_options.h"
+#include "cpp/kernel/target_metadata.h"
 #include "cpp/kernel/target_overrides.h"
 #include "cpp/kernel/tls_credentials_registry.h"
 
@@ -20,6 +22,31 @@ absl::Status ReadMessageLimit(tensorflow::OpKernelConstruction* context,
   }
   *limit = static_cast<int32_t>(value);
   return absl::OkStatus();
+}
+
+// The target's options with "_channel_options" over them, then the message
+// limits' own attrs.
+absl::Status ReadChannelOptions(tensorflow::OpKernelConstruction* context,
+                                ChannelSettings* settings) {
+  ChannelOptionValues values = TargetChannelOptions(settings->target_address);
+  absl::Status status;
+  if (context->HasAttr(kChannelOptionsAttr)) {
+    std::string text;
+    TF_RETURN_IF_ERROR(context->GetAttr(kChannelOptionsAttr, &text));
+    absl::StatusOr<ChannelOptionValues> own = ParseChannelOptions(text);
+    status = own.status();
+    if (own.ok()) {
+      for (auto& [name, value] : *own) values[name] = std::move(value);
+    }
+  }
+  if (status.ok()) status = ApplyChannelOptions(values, settings);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kChannelOptionsAttr, ": ", status.message()));
+  }
+  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxSendMessageBytesAttr,
+                                      &settings->max_send_message_bytes));
+  return ReadMessageLimit(context, kMaxReceiveMessageBytesAttr,
+                          &settings->max_receive_message_bytes);
 }
 
 }  // namespace
@@ -40,22 +67,22 @@ absl::Status RemotePredictAttributes::Read(
   if (context->HasAttr(kVersionLabelAttr)) {
     TF_RETURN_IF_ERROR(context->GetAttr(kVersionLabelAttr, &attributes->version_label));
   }
-  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxSendMessageBytesAttr,
-                                      &attributes->max_send_message_bytes));
-  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxReceiveMessageBytesAttr,
-                                      &attributes->max_receive_message_bytes));
+  ChannelSettings& channel = attributes->channel_settings;
+  channel.target_address = attributes->target_address;
+  TF_RETURN_IF_ERROR(ReadChannelOptions(context, &channel));
+  channel.metadata = TargetMetadata(attributes->target_address);
   int64_t tls_id = 0;
   if (context->HasAttr(kTlsCredentialsIdAttr)) {
     TF_RETURN_IF_ERROR(context->GetAttr(kTlsCredentialsIdAttr, &tls_id));
   }
   if (tls_id != 0) {
-    attributes->tls = FindTlsCredentials(tls_id);
-    if (attributes->tls == nullptr) {
+    channel.tls = FindTlsCredentials(tls_id);
+    if (channel.tls == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(kTlsCredentialsIdAttr, " ", tls_id, " names no registered TLS credentials"));
     }
   } else {
-    attributes->tls = TargetTlsCredentials(attributes->target_address);
+    channel.tls = TargetTlsCredentials(attributes->target_address);
   }
   if (!attributes->version_label.empty() && attributes->model_version >= 0) {
     return absl::InvalidArgumentError(absl::StrCat(

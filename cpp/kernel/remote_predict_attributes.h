@@ -14,6 +14,9 @@ inline constexpr char kVersionLabelAttr[] = "_version_label";
 inline constexpr char kMaxSendMessageBytesAttr[] = "_max_send_message_bytes";
 inline constexpr char kMaxReceiveMessageBytesAttr[] = "_max_receive_message_bytes";
 inline constexpr char kTlsCredentialsIdAttr[] = "_tls_credentials_id";
+// Channel options as text (cpp/kernel/channel_options.h), each over the
+// target's process-wide setting.
+inline constexpr char kChannelOptionsAttr[] = "_channel_options";
 
 struct RemotePredictAttributes {
   std::string target_address;
@@ -26,17 +29,15 @@ struct RemotePredictAttributes {
   // Not in the op def: an optional NodeDef attr "_version_label" (attrs
   // starting with '_' need no declaration), used by direct callers.
   std::string version_label;
-  // Optional NodeDef attrs "_max_send_message_bytes" and
-  // "_max_receive_message_bytes" (0 or absent: unlimited).
-  int32_t max_send_message_bytes = 0;
-  int32_t max_receive_message_bytes = 0;
-  // From the optional attr "_tls_credentials_id" (see
-  // tls_credentials_registry.h), else from the target's mapping; null: plaintext.
-  std::shared_ptr<const TlsCredentials> tls;
+  // The channel: target_address; the target's process-wide channel options
+  // (channel_options.h), over which the optional attrs "_channel_options",
+  // "_max_send_message_bytes" and "_max_receive_message_bytes" (0: unlimited)
+  // win; TLS from the optional attr "_tls_credentials_id" (see
+  // tls_credentials_registry.h), else from the target's mapping (null:
+  // plaintext); the target's metadata (target_metadata.h).
+  ChannelSettings channel_settings;
 
-  ChannelSettings channel() const {
-    return {target_address, max_send_message_bytes, max_receive_message_bytes, tls};
-  }
+  const ChannelSettings& channel() const { return channel_settings; }
 
   static absl::Status Read(tensorflow::OpKernelConstruction* context,
                            RemotePredictAttributes* attributes);

@@ -1,9 +1,11 @@
 #include "cpp/stubs/grpc_prediction_service_stub.h"
 
 #include <atomic>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cpp/codec/predict_request_encoder.h"
 #include "cpp/codec/predict_response_decoder.h"
 #include "cpp/transport/grpc_transport.h"
@@ -26,6 +28,43 @@ class TransportCallHandle : public RpcHandle {
 class CompletedHandle : public RpcHandle {
  public:
   void Cancel() override {}
+};
+
+// The transport's view of one call's options: the target's metadata (a
+// snapshot) and the thread's call options, whose keys replace the target's.
+class TransportCallOptions {
+ public:
+  TransportCallOptions(const SharedMetadata* target, const CallOptions* call) {
+    if (target != nullptr) target_ = target->Get();
+    if (call != nullptr) {
+      for (const auto& [key, value] : call->metadata) Add(key, value);
+      options_.wait_for_ready = call->wait_for_ready ? 1 : 0;
+    }
+    if (target_ != nullptr) {
+      const size_t from_call = entries_.size();
+      for (const auto& [key, value] : *target_) {
+        bool replaced = false;
+        for (size_t i = 0; i < from_call && !replaced; ++i) {
+          replaced = std::string_view(entries_[i].key, entries_[i].key_len) == key;
+        }
+        if (!replaced) Add(key, value);
+      }
+    }
+    options_.metadata = entries_.data();
+    options_.metadata_count = entries_.size();
+  }
+  // Null when there is nothing to pass.
+  const tfsrp_call_options* get() const {
+    return entries_.empty() && options_.wait_for_ready == 0 ? nullptr : &options_;
+  }
+
+ private:
+  void Add(const std::string& key, const std::string& value) {
+    entries_.push_back({key.data(), key.size(), value.data(), value.size()});
+  }
+  std::shared_ptr<const Metadata> target_;
+  std::vector<tfsrp_metadata_entry> entries_;
+  tfsrp_call_options options_ = {};
 };
 
 struct PendingPredict {
@@ -79,9 +118,22 @@ void OnCallDone(void* user_data, int status_code, const char* message, size_t me
 
 absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>>
 GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
-  tfsrp_channel_options options;
+  tfsrp_channel_options options = {};
   options.max_send_message_bytes = settings.max_send_message_bytes;
   options.max_receive_message_bytes = settings.max_receive_message_bytes;
+  options.load_balancing_policy =
+      settings.load_balancing.empty() ? nullptr : settings.load_balancing.c_str();
+  options.keepalive_time_ms = settings.keepalive_time_millis;
+  options.keepalive_timeout_ms = settings.keepalive_timeout_millis;
+  options.keepalive_permit_without_calls = settings.keepalive_permit_without_calls ? 1 : 0;
+  options.retry_max_attempts = settings.retry.max_attempts;
+  options.retry_initial_backoff_ms = settings.retry.initial_backoff_millis;
+  options.retry_max_backoff_ms = settings.retry.max_backoff_millis;
+  options.retry_backoff_multiplier = settings.retry.backoff_multiplier;
+  options.retry_status_codes = settings.retry.retryable_status_codes;
+  options.connections = settings.connections;
+  options.reconnect_initial_backoff_ms = settings.reconnect_initial_backoff_millis;
+  options.reconnect_max_backoff_ms = settings.reconnect_max_backoff_millis;
   auto field = [](const std::string& pem) { return pem.empty() ? nullptr : pem.c_str(); };
   tfsrp_tls_credentials tls;
   if (settings.tls != nullptr) {
@@ -100,7 +152,27 @@ GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
     return status;
   }
   return std::unique_ptr<GrpcPredictionServiceStub>(
-      new GrpcPredictionServiceStub(channel, settings.tls != nullptr));
+      new GrpcPredictionServiceStub(channel, settings.tls != nullptr, settings.metadata));
+}
+
+absl::Status GrpcPredictionServiceStub::CheckMetadata(const Metadata& metadata) {
+  size_t total = 0;
+  for (const auto& [key, value] : metadata) {
+    char* problem = tfsrp_metadata_problem(key.data(), key.size(), value.data(), value.size());
+    if (problem != nullptr) {
+      absl::Status status = absl::InvalidArgumentError(problem);
+      tfsrp_free_string(problem);
+      return status;
+    }
+    const bool binary = key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0;
+    total += key.size() + (binary ? (value.size() + 2) / 3 * 4 : value.size()) + 32;
+    if (total > kMaxMetadataBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata key '", key, "' takes the metadata over ", kMaxMetadataBytes,
+          " bytes (key + value + 32 per entry, binary values base64-encoded)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 GrpcPredictionServiceStub::~GrpcPredictionServiceStub() {
@@ -123,9 +195,10 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
   }
   if (pieces.empty()) delete sent;  // nothing for the transport to release
   auto* user_data = new PendingPredict{std::move(done), tls_};
+  const TransportCallOptions options(metadata_.get(), CurrentCallOptions());
   tfsrp_call* call = tfsrp_call_start_pieces(channel_, kPredictMethod, pieces.data(),
-                                             pieces.size(), deadline_millis, &OnCallDone,
-                                             user_data);
+                                             pieces.size(), deadline_millis, options.get(),
+                                             &OnCallDone, user_data);
   if (call == nullptr) {
     // The transport refused the call without taking the callback: report it.
     std::unique_ptr<PendingPredict> refused(user_data);

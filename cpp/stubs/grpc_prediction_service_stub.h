@@ -19,6 +19,12 @@ class GrpcPredictionServiceStub {
  public:
   static absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>> Create(
       const ChannelSettings& channel);
+  // OK when gRPC can send `metadata` (see tfsrp_metadata_problem) and it
+  // totals at most kMaxMetadataBytes; else INVALID_ARGUMENT naming the key.
+  static absl::Status CheckMetadata(const Metadata& metadata);
+  // As HTTP/2 counts header sizes: key + value (base64 for -bin keys) + 32
+  // per entry; servers commonly refuse more than 8 KiB of headers in all.
+  static constexpr size_t kMaxMetadataBytes = 8192;
   ~GrpcPredictionServiceStub();
 
   std::unique_ptr<RpcHandle> Predict(PredictRequest request,
@@ -26,10 +32,13 @@ class GrpcPredictionServiceStub {
                                      PredictDoneCallback done);
 
  private:
-  GrpcPredictionServiceStub(tfsrp_channel* channel, bool tls)
-      : channel_(channel), tls_(tls) {}
+  GrpcPredictionServiceStub(tfsrp_channel* channel, bool tls,
+                            std::shared_ptr<const SharedMetadata> metadata)
+      : channel_(channel), tls_(tls), metadata_(std::move(metadata)) {}
   tfsrp_channel* channel_;
   bool tls_;
+  // The target's metadata, read per call (null: none).
+  std::shared_ptr<const SharedMetadata> metadata_;
 };
 
 }  // namespace tfsrp

@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -25,10 +27,22 @@
 #include <vector>
 
 struct tfsrp_channel {
+  struct Connection {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<grpc::GenericStub> stub;
+  };
   std::string key;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<grpc::GenericStub> stub;
+  // One, or `connections` gRPC channels with their own subchannels (and so
+  // their own HTTP/2 connections), taken in turn by successive calls.
+  std::vector<Connection> connections;
+  std::atomic<uint32_t> next{0};
   size_t refs = 1;  // guarded by Registry::mu
+
+  grpc::GenericStub& PickStub() {
+    if (connections.size() == 1) return *connections[0].stub;
+    return *connections[next.fetch_add(1, std::memory_order_relaxed) % connections.size()]
+                .stub;
+  }
 };
 
 struct tfsrp_response {
@@ -153,9 +167,69 @@ void AppendField(std::string& key, const char* value) {
   key += v;
 }
 
+// Channel options with gRPC's defaults for absent or out-of-range fields.
+struct ChannelConfig {
+  int max_send = -1;  // -1: unlimited
+  int max_receive = -1;
+  std::string load_balancing;  // "": gRPC's default
+  int keepalive_time_ms = 0;   // 0: none
+  int keepalive_timeout_ms = 0;  // 0: gRPC's default
+  bool keepalive_permit_without_calls = false;
+  int retry_max_attempts = 0;  // 0: no retry policy
+  int retry_initial_backoff_ms = 0;
+  int retry_max_backoff_ms = 0;
+  double retry_backoff_multiplier = 0;
+  uint32_t retry_status_codes = 0;
+  int connections = 1;
+  int reconnect_initial_backoff_ms = 0;  // 0: gRPC's default
+  int reconnect_max_backoff_ms = 0;
+};
+
+int Limit(int32_t bytes) { return bytes > 0 ? bytes : -1; }
+
+// Returns an error message, or "" with *config filled in.
+std::string ReadChannelOptions(const tfsrp_channel_options* options, ChannelConfig* config) {
+  if (options == nullptr) return "";
+  const tfsrp_channel_options& o = *options;
+  config->max_send = Limit(o.max_send_message_bytes);
+  config->max_receive = Limit(o.max_receive_message_bytes);
+  config->load_balancing = o.load_balancing_policy != nullptr ? o.load_balancing_policy : "";
+  if (!config->load_balancing.empty() && config->load_balancing != "pick_first" &&
+      config->load_balancing != "round_robin")
+    return "load balancing policy '" + config->load_balancing +
+           "' is not supported: use pick_first or round_robin";
+  config->keepalive_time_ms = std::max(o.keepalive_time_ms, 0);
+  config->keepalive_timeout_ms = std::max(o.keepalive_timeout_ms, 0);
+  config->keepalive_permit_without_calls = o.keepalive_permit_without_calls != 0;
+  if (o.retry_max_attempts >= 2) {
+    if (o.retry_initial_backoff_ms <= 0 || o.retry_max_backoff_ms <= 0 ||
+        !(o.retry_backoff_multiplier > 0) || !std::isfinite(o.retry_backoff_multiplier) ||
+        (o.retry_status_codes & ~uint32_t{0xfffe}) != 0 || o.retry_status_codes == 0)
+      return "retry policy: the backoffs and multiplier must be positive and the "
+             "retryable status codes a non-empty set of codes 1-16";
+    config->retry_max_attempts = o.retry_max_attempts;
+    config->retry_initial_backoff_ms = o.retry_initial_backoff_ms;
+    config->retry_max_backoff_ms = o.retry_max_backoff_ms;
+    config->retry_backoff_multiplier = o.retry_backoff_multiplier;
+    config->retry_status_codes = o.retry_status_codes;
+  }
+  constexpr int kMaxConnections = 64;
+  if (o.connections > kMaxConnections)
+    return "connections must be at most " + std::to_string(kMaxConnections) + ", got " +
+           std::to_string(o.connections);
+  config->connections = std::max(o.connections, 1);
+  config->reconnect_initial_backoff_ms = std::max(o.reconnect_initial_backoff_ms, 0);
+  config->reconnect_max_backoff_ms = std::max(o.reconnect_max_backoff_ms, 0);
+  // gRPC's first wait (1 s) is not capped by the maximum: cap it.
+  constexpr int kGrpcInitialReconnectBackoffMs = 1000;
+  if (config->reconnect_initial_backoff_ms == 0 && config->reconnect_max_backoff_ms > 0)
+    config->reconnect_initial_backoff_ms =
+        std::min(config->reconnect_max_backoff_ms, kGrpcInitialReconnectBackoffMs);
+  return "";
+}
+
 std::string ChannelKey(const std::string& target,
-                       const tfsrp_tls_credentials* tls, int max_send,
-                       int max_receive) {
+                       const tfsrp_tls_credentials* tls, const ChannelConfig& c) {
   std::string key;
   AppendField(key, target.c_str());
   key += tls != nullptr ? "tls" : "plain";
@@ -164,8 +238,109 @@ std::string ChannelKey(const std::string& target,
     AppendField(key, tls->private_key);
     AppendField(key, tls->cert_chain);
   }
-  key += "/" + std::to_string(max_send) + "/" + std::to_string(max_receive);
+  key += "/" + std::to_string(c.max_send) + "/" + std::to_string(c.max_receive);
+  AppendField(key, c.load_balancing.c_str());
+  for (int64_t field : {int64_t{c.keepalive_time_ms}, int64_t{c.keepalive_timeout_ms},
+                        int64_t{c.keepalive_permit_without_calls},
+                        int64_t{c.retry_max_attempts}, int64_t{c.retry_initial_backoff_ms},
+                        int64_t{c.retry_max_backoff_ms}, int64_t{c.retry_status_codes},
+                        int64_t{c.connections}, int64_t{c.reconnect_initial_backoff_ms},
+                        int64_t{c.reconnect_max_backoff_ms}})
+    key += "/" + std::to_string(field);
+  char multiplier[32];
+  std::snprintf(multiplier, sizeof multiplier, "/%.17g", c.retry_backoff_multiplier);
+  key += multiplier;
   return key;
+}
+
+// gRPC's status code names, as the service config spells them.
+const char* const kStatusCodeNames[] = {
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+    "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+
+std::string Seconds(int millis) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%d.%03ds", millis / 1000, millis % 1000);
+  return out;
+}
+
+// The channel's default service config (a resolver's, e.g. from DNS TXT
+// records, would take precedence, as in any gRPC client): the load balancing
+// policy and a retry policy for every method. "" when neither is set.
+std::string ServiceConfigJson(const ChannelConfig& c) {
+  std::string json;
+  if (!c.load_balancing.empty())
+    json += "\"loadBalancingConfig\":[{\"" + c.load_balancing + "\":{}}]";
+  if (c.retry_max_attempts >= 2) {
+    if (!json.empty()) json += ",";
+    char multiplier[32];
+    std::snprintf(multiplier, sizeof multiplier, "%.17g", c.retry_backoff_multiplier);
+    std::string codes;
+    for (int code = 1; code <= 16; ++code) {
+      if ((c.retry_status_codes & (uint32_t{1} << code)) == 0) continue;
+      if (!codes.empty()) codes += ",";
+      codes += std::string("\"") + kStatusCodeNames[code] + "\"";
+    }
+    json += "\"methodConfig\":[{\"name\":[{}],\"retryPolicy\":{\"maxAttempts\":" +
+            std::to_string(c.retry_max_attempts) + ",\"initialBackoff\":\"" +
+            Seconds(c.retry_initial_backoff_ms) + "\",\"maxBackoff\":\"" +
+            Seconds(c.retry_max_backoff_ms) + "\",\"backoffMultiplier\":" + multiplier +
+            ",\"retryableStatusCodes\":[" + codes + "]}}]";
+  }
+  return json.empty() ? json : "{" + json + "}";
+}
+
+grpc::ChannelArguments ChannelArgs(const ChannelConfig& c) {
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(c.max_send);
+  args.SetMaxReceiveMessageSize(c.max_receive);
+  // gRPC's 8 KiB default lets one long error message (grpc-message) fail
+  // every call in flight on the connection.
+  args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, 1 << 20);
+  std::string service_config = ServiceConfigJson(c);
+  if (!service_config.empty()) args.SetServiceConfigJSON(service_config);
+  if (c.retry_max_attempts >= 2) args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  if (c.keepalive_time_ms > 0) {
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, c.keepalive_time_ms);
+    // Ping however long no data flows, as grpc-js does (gRPC core otherwise
+    // stops after two pings without data, so a silent peer goes unnoticed).
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
+  if (c.keepalive_timeout_ms > 0) args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, c.keepalive_timeout_ms);
+  if (c.keepalive_permit_without_calls) args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Otherwise channels with equal arguments share subchannels (connections)
+  // through gRPC's global pool, and n channels would still be one connection.
+  if (c.connections > 1) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  if (c.reconnect_initial_backoff_ms > 0)
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, c.reconnect_initial_backoff_ms);
+  if (c.reconnect_max_backoff_ms > 0)
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, c.reconnect_max_backoff_ms);
+  return args;
+}
+
+bool IsKeyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+std::string MetadataProblem(std::string_view key, std::string_view value) {
+  constexpr size_t kMaxKey = 255;
+  auto named = [key](const char* problem) {
+    return "metadata key '" + std::string(key.substr(0, kMaxKey)) + "'" + problem;
+  };
+  if (key.empty()) return "a metadata key must not be empty";
+  if (key.size() > kMaxKey) return named("... is longer than 255 characters");
+  if (!std::all_of(key.begin(), key.end(), IsKeyChar))
+    return named(" must consist of lower-case letters, digits, '-', '_' and '.'");
+  if (key.substr(0, 5) == "grpc-" || key == "content-type" || key == "te" ||
+      key == "user-agent" || key == "host")
+    return named(" is reserved by gRPC / HTTP/2");
+  const bool binary = key.size() > 4 && key.substr(key.size() - 4) == "-bin";
+  if (!binary && !std::all_of(value.begin(), value.end(),
+                              [](char c) { return c >= 0x20 && c <= 0x7e; }))
+    return named(": its value must be printable ASCII (0x20-0x7e) unless the key ends in '-bin'");
+  return "";
 }
 
 std::shared_ptr<grpc::ChannelCredentials> Credentials(
@@ -177,8 +352,6 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(
   if (tls->cert_chain != nullptr) options.pem_cert_chain = tls->cert_chain;
   return grpc::SslCredentials(options);
 }
-
-int Limit(int32_t bytes) { return bytes > 0 ? bytes : -1; }
 
 void Unref(tfsrp_call* call) {
   if (call->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete call;
@@ -243,12 +416,12 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
     return fail("target_address '" + std::string(requested) +
                 "' is not supported: use host:port or a dns:, ipv4:, ipv6: "
                 "or unix: target");
+  ChannelConfig config;
+  std::string options_problem = ReadChannelOptions(options, &config);
+  if (!options_problem.empty()) return fail(options_problem);
   try {
     InitGrpcOnce();
-    int max_send = Limit(options != nullptr ? options->max_send_message_bytes : 0);
-    int max_receive =
-        Limit(options != nullptr ? options->max_receive_message_bytes : 0);
-    std::string key = ChannelKey(*canonical, tls, max_send, max_receive);
+    std::string key = ChannelKey(*canonical, tls, config);
 
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mu);
@@ -257,17 +430,16 @@ tfsrp_channel* tfsrp_channel_acquire(const char* target,
       ++it->second->refs;
       return it->second;
     }
-    grpc::ChannelArguments args;
-    args.SetMaxSendMessageSize(max_send);
-    args.SetMaxReceiveMessageSize(max_receive);
-    // gRPC's 8 KiB default lets one long error message (grpc-message) fail
-    // every call in flight on the connection.
-    args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, 1 << 20);
+    grpc::ChannelArguments args = ChannelArgs(config);
+    std::shared_ptr<grpc::ChannelCredentials> credentials = Credentials(tls);
     auto entry = std::make_unique<tfsrp_channel>();
     entry->key = key;
-    entry->channel =
-        grpc::CreateCustomChannel(*canonical, Credentials(tls), args);
-    entry->stub = std::make_unique<grpc::GenericStub>(entry->channel);
+    for (int i = 0; i < config.connections; ++i) {
+      tfsrp_channel::Connection connection;
+      connection.channel = grpc::CreateCustomChannel(*canonical, credentials, args);
+      connection.stub = std::make_unique<grpc::GenericStub>(connection.channel);
+      entry->connections.push_back(std::move(connection));
+    }
     r.channels.emplace(key, entry.get());
     return entry.release();
   } catch (const std::exception& e) {
@@ -288,8 +460,9 @@ void tfsrp_channel_release(tfsrp_channel* channel) {
 
 tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
                                     const tfsrp_piece* pieces, size_t piece_count,
-                                    int64_t deadline_millis, tfsrp_call_done_fn done,
-                                    void* user_data) {
+                                    int64_t deadline_millis,
+                                    const tfsrp_call_options* options,
+                                    tfsrp_call_done_fn done, void* user_data) {
   std::vector<grpc::Slice> slices;
   slices.reserve(piece_count);
   for (size_t i = 0; i < piece_count; ++i) slices.push_back(PieceSlice(pieces[i]));
@@ -307,7 +480,22 @@ tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
     call->context.set_deadline(
         std::chrono::system_clock::now() +
         std::chrono::milliseconds(std::min(deadline_millis, kMaxDeadlineMillis)));
-  channel->stub->UnaryCall(
+  if (options != nullptr) {
+    for (size_t i = 0; i < options->metadata_count; ++i) {
+      const tfsrp_metadata_entry& entry = options->metadata[i];
+      std::string_view key(entry.key, entry.key_len);
+      std::string_view value(entry.value, entry.value_len);
+      std::string problem = MetadataProblem(key, value);
+      if (!problem.empty()) {
+        grpc::Status refused(grpc::StatusCode::INVALID_ARGUMENT, problem);
+        Complete(call, refused);
+        return call;
+      }
+      call->context.AddMetadata(std::string(key), std::string(value));
+    }
+    if (options->wait_for_ready != 0) call->context.set_wait_for_ready(true);
+  }
+  channel->PickStub().UnaryCall(
       &call->context, method, grpc::StubOptions(), &call->request,
       &call->response,
       [call](const grpc::Status& status) { Complete(call, status); });
@@ -335,6 +523,13 @@ size_t tfsrp_channel_count(void) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
   return r.channels.size();
+}
+
+char* tfsrp_metadata_problem(const char* key, size_t key_len,
+                             const char* value, size_t value_len) {
+  std::string problem = MetadataProblem(std::string_view(key != nullptr ? key : "", key != nullptr ? key_len : 0),
+                                        std::string_view(value != nullptr ? value : "", value != nullptr ? value_len : 0));
+  return problem.empty() ? nullptr : CopyString(problem);
 }
 
 void tfsrp_free_string(char* s) { std::free(s); }

@@ -8,6 +8,7 @@ using tensorflow::Tensor;
 
 absl::StatusOr<std::unique_ptr<KernelHarness>> KernelHarness::Create(
     const KernelAttributes& attributes) {
+  SetCallOptionsExchange(&TfsrpExchangeCallOptions);
   auto kernel = GetRemotePredictKernel(attributes);
   if (!kernel.ok()) return kernel.status();
   auto harness = std::make_unique<KernelHarness>();
@@ -26,7 +27,7 @@ void KernelHarness::Start(const std::vector<std::string>& input_aliases,
     return;
   }
   StartRemotePredictCall(
-      *std::move(prepared), inputs, cancellation_manager,
+      *std::move(prepared), inputs, cancellation_manager, call_options,
       [on_done = std::move(on_done)](RemotePredictCallResult call) {
         KernelResult result{call.status, {}};
         if (call.status.ok()) {

@@ -41,6 +41,9 @@ class KernelHarness {
                    const std::vector<std::string>& output_aliases,
                    tensorflow::CancellationManager* cancellation_manager = nullptr);
 
+  // Installed around each call's ComputeAsync when set.
+  const CallOptions* call_options = nullptr;
+
  private:
   KernelAttributes attributes_;
 };

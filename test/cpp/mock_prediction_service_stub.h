@@ -21,6 +21,7 @@ class MockPredictionServiceStub {
     int64_t deadline_millis = 0;
     PredictDoneCallback done;
     std::shared_ptr<std::atomic<bool>> cancelled;
+    CallOptions call_options;  // those installed for the thread, if any
   };
   using Handler = std::function<void(Call call)>;
 
@@ -41,8 +42,9 @@ class MockPredictionServiceStub {
   std::unique_ptr<RpcHandle> Predict(PredictRequest request, int64_t deadline_millis,
                                      PredictDoneCallback done) {
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    handler()(Call{channel_, std::move(request), deadline_millis,
-                   std::move(done), cancelled});
+    const CallOptions* options = CurrentCallOptions();
+    handler()(Call{channel_, std::move(request), deadline_millis, std::move(done), cancelled,
+                   options != nullptr ? *options : CallOptions()});
     return std::make_unique<Handle>(cancelled);
   }
 

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "cpp/kernel/call_cancellation.h"
+#include "cpp/kernel/channel_options.h"
+#include "cpp/kernel/target_metadata.h"
 #include "cpp/kernel/remote_predict_op.h"
 #include "kernel_harness.h"
 #include "mock_prediction_service_stub.h"
@@ -47,6 +49,14 @@ class RemotePredictKernelTest : public ::testing::Test {
   static void RespondWith(absl::Status status, PredictResponse response = {}) {
     MockPredictionServiceStub::handler() = [status, response](Call call) {
       call.done(status, response);
+    };
+  }
+
+  // Keeps each call in *seen and fails it with UNAVAILABLE.
+  static void RecordAndFail(Call* seen) {
+    MockPredictionServiceStub::handler() = [seen](Call call) {
+      *seen = call;
+      call.done(absl::UnavailableError("down"), {});
     };
   }
 
@@ -102,10 +112,7 @@ TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
 
 TEST_F(RemotePredictKernelTest, SendsTheVersionLabelGivenAsAHiddenAttr) {
   Call seen;
-  MockPredictionServiceStub::handler() = [&](Call call) {
-    seen = call;
-    call.done(absl::UnavailableError("down"), {});
-  };
+  RecordAndFail(&seen);
   KernelAttributes attributes = TwoOutputs(false);
   attributes.version_label = "canary";
   MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
@@ -120,10 +127,7 @@ TEST_F(RemotePredictKernelTest, SendsTheVersionLabelGivenAsAHiddenAttr) {
 
 TEST_F(RemotePredictKernelTest, MessageSizeLimitsGivenAsHiddenAttrsReachTheChannel) {
   Call seen;
-  MockPredictionServiceStub::handler() = [&](Call call) {
-    seen = call;
-    call.done(absl::UnavailableError("down"), {});
-  };
+  RecordAndFail(&seen);
   KernelAttributes attributes = TwoOutputs(false);
   attributes.max_send_message_bytes = 1000;
   attributes.max_receive_message_bytes = 2000;
@@ -135,6 +139,107 @@ TEST_F(RemotePredictKernelTest, MessageSizeLimitsGivenAsHiddenAttrsReachTheChann
   auto negative = KernelHarness::Create(attributes);
   EXPECT_EQ(negative.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_CONTAINS(negative.status().message(), "_max_receive_message_bytes");
+}
+
+TEST_F(RemotePredictKernelTest, ChannelOptionsGivenAsAHiddenAttrReachTheChannel) {
+  Call seen;
+  RecordAndFail(&seen);
+  KernelAttributes attributes = TwoOutputs(false);
+  attributes.channel_options =
+      "load_balancing=round_robin; keepalive_time_millis=200;keepalive_timeout_millis=500;"
+      "keepalive_permit_without_calls=true;retry_max_attempts=4;"
+      "retry_status_codes=UNAVAILABLE,10;connections=3;reconnect_max_backoff_millis=500";
+  MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.channel.load_balancing, "round_robin");
+  EXPECT_EQ(seen.channel.keepalive_time_millis, 200);
+  EXPECT_EQ(seen.channel.keepalive_timeout_millis, 500);
+  EXPECT_TRUE(seen.channel.keepalive_permit_without_calls);
+  EXPECT_EQ(seen.channel.retry.max_attempts, 4);
+  EXPECT_EQ(seen.channel.retry.initial_backoff_millis, 100);  // defaults
+  EXPECT_EQ(seen.channel.retry.max_backoff_millis, 1000);
+  EXPECT_EQ(seen.channel.retry.backoff_multiplier, 2);
+  EXPECT_EQ(seen.channel.retry.retryable_status_codes, (1u << 14) | (1u << 10));
+  EXPECT_EQ(seen.channel.connections, 3);
+  EXPECT_EQ(seen.channel.reconnect_initial_backoff_millis, 0);
+  EXPECT_EQ(seen.channel.reconnect_max_backoff_millis, 500);
+}
+
+TEST_F(RemotePredictKernelTest, BadChannelOptionsAreInvalidArgumentNamingTheAttrAndOption) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"load_balancing=grpclb", "load_balancing"},
+      {"keepalive_time_millis=-1", "keepalive_time_millis"},
+      {"retry_max_attempts=1", "retry_max_attempts"},
+      {"retry_max_attempts=6", "retry_max_attempts"},
+      {"retry_max_attempts=3;retry_backoff_multiplier=0", "retry_backoff_multiplier"},
+      {"retry_max_attempts=3;retry_status_codes=OK", "retry_status_codes"},
+      {"retry_initial_backoff_millis=10", "needs retry_max_attempts"},
+      {"retry_max_attempts=2;retry_initial_backoff_millis=500;retry_max_backoff_millis=100",
+       "retry_max_backoff_millis"},
+      {"connections=0", "connections"},
+      {"connections=65", "connections"},
+      {"reconnect_initial_backoff_millis=900;reconnect_max_backoff_millis=100",
+       "reconnect_max_backoff_millis"},
+      {"connections=2;connections=3", "given twice"},
+      {"colour=blue", "unknown channel option 'colour'"},
+      {"round_robin", "name=value"},
+  };
+  for (const auto& [text, expected] : cases) {
+    KernelAttributes attributes = TwoOutputs(true);
+    attributes.channel_options = text;
+    auto harness = KernelHarness::Create(attributes);
+    EXPECT_EQ(harness.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_CONTAINS(harness.status().message(), "_channel_options: ");
+    EXPECT_CONTAINS(harness.status().message(), expected);
+  }
+}
+
+TEST_F(RemotePredictKernelTest, TargetChannelOptionsApplyUnlessTheKernelsAttrsSetThem) {
+  Call seen;
+  RecordAndFail(&seen);
+  EXPECT_FALSE(SetTargetChannelOptions("mock:7", "connections=seven").ok());
+  ASSERT_TRUE(SetTargetChannelOptions(
+                  "mock:7", "load_balancing=round_robin;connections=3;max_receive_message_bytes=99")
+                  .ok());
+  KernelAttributes attributes = TwoOutputs(false);
+  attributes.target_address = "mock:7";
+  attributes.channel_options = "connections=2";
+  MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.channel.load_balancing, "round_robin");
+  EXPECT_EQ(seen.channel.connections, 2);
+  EXPECT_EQ(seen.channel.max_receive_message_bytes, 99);
+  ASSERT_TRUE(SetTargetChannelOptions("mock:7", "").ok());
+  attributes.channel_options = "keepalive_time_millis=1000";
+  MakeKernel(attributes)->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.channel.load_balancing, "");
+  EXPECT_EQ(seen.channel.connections, 1);
+}
+
+TEST_F(RemotePredictKernelTest, CallOptionsOfTheThreadAndTheTargetsMetadataReachTheStub) {
+  Call seen;
+  RecordAndFail(&seen);
+  KernelAttributes attributes = TwoOutputs(false);
+  attributes.target_address = "mock:8";
+  auto kernel = MakeKernel(attributes);
+  CallOptions options{{{"x-request-id", "42"}, {"trace-bin", std::string("\0\1", 2)}}, true};
+  kernel->call_options = &options;
+  kernel->Run({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"});
+  EXPECT_EQ(seen.call_options.metadata, options.metadata);
+  EXPECT_TRUE(seen.call_options.wait_for_ready);
+  EXPECT_EQ(CurrentCallOptions(), nullptr);
+
+  // The target's metadata is read per call: a change reaches existing kernels.
+  ASSERT_NE(seen.channel.metadata, nullptr);
+  EXPECT_EQ(seen.channel.metadata->Get(), nullptr);
+  ASSERT_TRUE(SetTargetMetadata("mock:8", {{"authorization", "Bearer a"}}).ok());
+  ASSERT_NE(seen.channel.metadata->Get(), nullptr);
+  EXPECT_EQ(seen.channel.metadata->Get()->at(0).second, "Bearer a");
+  EXPECT_FALSE(SetTargetMetadata("mock:8", {{"Authorization", "x"}}).ok());
+  EXPECT_FALSE(SetTargetMetadata("mock:8", {{"grpc-timeout", "1S"}}).ok());
+  EXPECT_FALSE(SetTargetMetadata("mock:8", {{"x-text", "line\nbreak"}}).ok());
+  EXPECT_FALSE(SetTargetMetadata("mock:8", {{"x-big", std::string(9000, 'a')}}).ok());
+  EXPECT_TRUE(SetTargetMetadata("mock:8", {{"x-bin", std::string("\n\0", 2)}}).ok());
+  ASSERT_TRUE(SetTargetMetadata("mock:8", {}).ok());
+  EXPECT_EQ(seen.channel.metadata->Get(), nullptr);
 }
 
 TEST_F(RemotePredictKernelTest, RpcErrorFailsTheOpInFailMode) {

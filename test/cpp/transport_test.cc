@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,13 +30,25 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// What one test server knows about itself and counts.
+struct ServerState {
+  std::string name;
+  std::atomic<int> calls{0};
+};
+
 // Echo echoes; Slow replies "done" after the number of ms in the request,
-// on a timer rather than a blocked thread; anything else is UNIMPLEMENTED.
+// on a timer rather than a blocked thread; Who replies the server's name;
+// Peer the client's address; Metadata the value of the client's header named
+// in the request; Unavailable fails with UNAVAILABLE; anything else is
+// UNIMPLEMENTED. Every call counts in the server's state.
 class TestReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit TestReactor(grpc::GenericCallbackServerContext* ctx)
-      : method_(ctx->method()) {
-    if (method_ == "/test.Echo/Echo" || method_ == "/test.Echo/Slow")
+  TestReactor(grpc::GenericCallbackServerContext* ctx, ServerState* state)
+      : ctx_(ctx), method_(ctx->method()), state_(state) {
+    ++state_->calls;
+    if (method_ == "/test.Echo/Unavailable")
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "unavailable by design"));
+    else if (method_.rfind("/test.Echo/", 0) == 0 && method_ != "/test.Echo/Nope")
       StartRead(&request_);
     else
       Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no " + method_));
@@ -51,6 +64,18 @@ class TestReactor : public grpc::ServerGenericBidiReactor {
     std::string ms;
     for (const auto& s : slices)
       ms.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    if (method_ != "/test.Echo/Slow") {
+      std::string reply = method_ == "/test.Echo/Who" ? state_->name : ctx_->peer();
+      if (method_ == "/test.Echo/Metadata") {
+        auto found = ctx_->client_metadata().find(ms);
+        reply = found == ctx_->client_metadata().end()
+                    ? "<absent>"
+                    : std::string(found->second.data(), found->second.size());
+      }
+      grpc::Slice slice(reply);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      return StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+    }
     alarm_.Set(std::chrono::system_clock::now() + milliseconds(std::atoi(ms.c_str())),
                [this](bool fired) {
                  if (!fired)
@@ -66,30 +91,40 @@ class TestReactor : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 
  private:
+  grpc::GenericCallbackServerContext* ctx_;
   std::string method_;
+  ServerState* state_;
   grpc::ByteBuffer request_, response_;
   grpc::Alarm alarm_;
 };
 
 class TestService : public grpc::CallbackGenericService {
+ public:
+  ServerState state;
+
+ private:
   grpc::ServerGenericBidiReactor* CreateReactor(
       grpc::GenericCallbackServerContext* ctx) override {
-    return new TestReactor(ctx);
+    return new TestReactor(ctx, &state);
   }
 };
 
 class TestServer {
  public:
-  TestServer() {
+  explicit TestServer(const std::string& name = "main", int port = 0) {
+    service_.state.name = name;
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port),
+                             grpc::InsecureServerCredentials(), &port_);
     builder.SetMaxReceiveMessageSize(-1);
     builder.SetMaxSendMessageSize(-1);
     builder.RegisterCallbackGenericService(&service_);
     server_ = builder.BuildAndStart();
   }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  int calls() const { return service_.state.calls; }
+  void Shutdown() { server_->Shutdown(std::chrono::system_clock::now()); }
 
  private:
   TestService service_;
@@ -147,11 +182,12 @@ void FreeRequest(void* p) {
 
 // A request in one malloc'd piece, freed by the transport.
 tfsrp_call* Start(tfsrp_channel* channel, const std::string& method,
-                  const std::string& body, int64_t deadline_ms, Result* r) {
+                  const std::string& body, int64_t deadline_ms, Result* r,
+                  const tfsrp_call_options* options = nullptr) {
   char* request = static_cast<char*>(std::malloc(body.size() + 1));
   std::memcpy(request, body.data(), body.size());
   tfsrp_piece piece{request, body.size(), FreeRequest, request};
-  return tfsrp_call_start_pieces(channel, method.c_str(), &piece, 1, deadline_ms,
+  return tfsrp_call_start_pieces(channel, method.c_str(), &piece, 1, deadline_ms, options,
                                  &Result::Done, r);
 }
 
@@ -169,6 +205,30 @@ void WaitFor(const std::atomic<int>& value, int expected) {
   auto give_up = Clock::now() + milliseconds(2000);
   while (value != expected && Clock::now() < give_up)
     std::this_thread::sleep_for(milliseconds(1));
+}
+
+// Starts `method` and waits for it: {status, response or message}.
+std::pair<int, std::string> CallAndWait(tfsrp_channel* channel, const std::string& method,
+                                        const std::string& body, int64_t deadline_ms = 5000,
+                                        const tfsrp_call_options* options = nullptr) {
+  Result r;
+  tfsrp_call* call = Start(channel, method, body, deadline_ms, &r, options);
+  if (!r.Wait(milliseconds(20000))) return {-1, "no completion"};
+  tfsrp_call_release(call);
+  return {r.status, r.status == 0 ? r.response : r.message};
+}
+
+// A port nothing listens on (bound, then closed).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 struct ChannelHandle {
@@ -242,7 +302,7 @@ TEST(TransportTest, PiecesAreSentInOrderAndReleasedOnce) {
   Result r;
   r.release_in_callback = true;
   tfsrp_call* call = tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces.data(),
-                                             pieces.size(), 10000, &Result::Done, &r);
+                                             pieces.size(), 10000, nullptr, &Result::Done, &r);
   // Copied pieces may go at once.
   copied_head.assign(copied_head.size(), '?');
   copied_mid.assign(copied_mid.size(), '?');
@@ -452,14 +512,177 @@ TEST(TransportTest, RefusedCallReleasesEveryPiece) {
   tfsrp_piece pieces[] = {referenced.Piece(0), {copied, 5, nullptr, nullptr},
                           referenced.Piece(1)};
   Result r;
-  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, nullptr, pieces, 3, 0, &Result::Done, &r),
+  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, nullptr, pieces, 3, 0, nullptr, &Result::Done, &r),
             nullptr);
   EXPECT_EQ(referenced.releases, 2);
-  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces, 3, 0, nullptr, &r),
+  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces, 3, 0, nullptr, nullptr, &r),
             nullptr);
   EXPECT_EQ(referenced.releases, 4);
   EXPECT_EQ(r.invocations, 0);
   tfsrp_response_release(nullptr);  // a no-op
+}
+
+// Three servers behind one ipv4: target; "Who" names the server that answered.
+class ThreeServers {
+ public:
+  ThreeServers() {
+    for (const char* name : {"a", "b", "c"}) servers_.push_back(std::make_unique<TestServer>(name));
+  }
+  std::string ipv4() const {
+    std::string target = "ipv4:";
+    for (const auto& s : servers_) target += (target.size() > 5 ? "," : "") + s->target();
+    return target;
+  }
+  TestServer& operator[](size_t i) { return *servers_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<TestServer>> servers_;
+};
+
+std::map<std::string, int> WhoAnswers(tfsrp_channel* channel, int calls) {
+  std::map<std::string, int> count;
+  for (int i = 0; i < calls; ++i) ++count[CallAndWait(channel, "/test.Echo/Who", "").second];
+  return count;
+}
+
+TEST(TransportTest, RoundRobinSpreadsCallsOverEveryAddress) {
+  static auto* servers = new ThreeServers;  // leaked, as server()
+  tfsrp_channel_options options{};
+  options.load_balancing_policy = "round_robin";
+  ChannelHandle ch(servers->ipv4(), &options);
+  ASSERT_NE(ch.channel, nullptr) << ch.error;
+  CallAndWait(ch.channel, "/test.Echo/Who", "");  // connect
+  std::this_thread::sleep_for(milliseconds(200));  // every subchannel ready
+  std::map<std::string, int> count = WhoAnswers(ch.channel, 300);
+  EXPECT_EQ(count.size(), 3u);
+  for (const auto& [name, n] : count) EXPECT_NEAR(n, 100, 20) << name;
+
+  ChannelHandle first(servers->ipv4());  // pick_first: one server takes all
+  EXPECT_EQ(WhoAnswers(first.channel, 30).size(), 1u);
+}
+
+TEST(TransportTest, UnsupportedLoadBalancingPolicyIsRefused) {
+  tfsrp_channel_options options{};
+  options.load_balancing_policy = "grpclb";
+  ChannelHandle ch("localhost:1", &options);
+  EXPECT_EQ(ch.channel, nullptr);
+  EXPECT_NE(ch.error.find("grpclb"), std::string::npos) << ch.error;
+}
+
+TEST(TransportTest, RetryPolicyRetriesRetryableCodesWithinTheDeadline) {
+  static auto* s = new TestServer("retry");
+  tfsrp_channel_options options{};
+  options.retry_max_attempts = 4;
+  options.retry_initial_backoff_ms = 10;
+  options.retry_max_backoff_ms = 50;
+  options.retry_backoff_multiplier = 2;
+  options.retry_status_codes = 1u << 14;
+  ChannelHandle ch(s->target(), &options);
+  ASSERT_NE(ch.channel, nullptr) << ch.error;
+  int before = s->calls();
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Unavailable", "").first, 14);
+  EXPECT_EQ(s->calls() - before, 4);
+
+  before = s->calls();  // a code that is not retryable: one attempt
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Nope", "").first, 12);
+  EXPECT_EQ(s->calls() - before, 1);
+
+  ChannelHandle plain(s->target());  // no policy: no retries
+  before = s->calls();
+  EXPECT_EQ(CallAndWait(plain.channel, "/test.Echo/Unavailable", "").first, 14);
+  EXPECT_EQ(s->calls() - before, 1);
+
+  // Backoffs longer than the deadline: the call ends at its deadline.
+  options.retry_initial_backoff_ms = 5000;
+  options.retry_max_backoff_ms = 5000;
+  ChannelHandle slow(s->target(), &options);
+  auto start = Clock::now();
+  EXPECT_EQ(CallAndWait(slow.channel, "/test.Echo/Unavailable", "", 300).first, 4);
+  EXPECT_LE(ElapsedMs(start, Clock::now()), 1500);
+}
+
+TEST(TransportTest, MetadataReachesTheServer) {
+  ChannelHandle ch(server().target());
+  const std::string binary("\0\1\xff", 3);
+  tfsrp_metadata_entry entries[] = {{"x-token", 7, "abc", 3}, {"trace-bin", 9, binary.data(), 3}};
+  tfsrp_call_options options{};
+  options.metadata = entries;
+  options.metadata_count = 2;
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Metadata", "x-token", 5000, &options),
+            std::make_pair(0, std::string("abc")));
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Metadata", "trace-bin", 5000, &options),
+            std::make_pair(0, binary));
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Metadata", "x-token").second, "<absent>");
+
+  tfsrp_metadata_entry bad[] = {{"X-Token", 7, "abc", 3}};
+  options.metadata = bad;
+  options.metadata_count = 1;
+  auto refused = CallAndWait(ch.channel, "/test.Echo/Metadata", "x-token", 5000, &options);
+  EXPECT_EQ(refused.first, 3);
+  EXPECT_NE(refused.second.find("X-Token"), std::string::npos) << refused.second;
+  char* problem = tfsrp_metadata_problem("grpc-timeout", 12, "1S", 2);
+  ASSERT_NE(problem, nullptr);
+  tfsrp_free_string(problem);
+  EXPECT_EQ(tfsrp_metadata_problem("x-ok", 4, "fine", 4), nullptr);
+}
+
+TEST(TransportTest, WaitForReadyWaitsForTheServerWithinTheDeadline) {
+  const int port = FreePort();
+  ChannelHandle ch("127.0.0.1:" + std::to_string(port));
+  // Fail fast (the default): UNAVAILABLE at once.
+  auto start = Clock::now();
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Who", "", 3000).first, 14);
+  EXPECT_LE(ElapsedMs(start, Clock::now()), 1500);
+
+  tfsrp_call_options options{};
+  options.wait_for_ready = 1;
+  start = Clock::now();
+  EXPECT_EQ(CallAndWait(ch.channel, "/test.Echo/Who", "", 500, &options).first, 4);
+  EXPECT_GE(ElapsedMs(start, Clock::now()), 450);
+
+  Result r;
+  tfsrp_call* call = Start(ch.channel, "/test.Echo/Who", "", 15000, &r, &options);
+  std::this_thread::sleep_for(milliseconds(300));
+  static auto* late = new TestServer("late", port);
+  ASSERT_EQ(late->port(), port);
+  ASSERT_TRUE(r.Wait(milliseconds(15000)));
+  tfsrp_call_release(call);
+  EXPECT_EQ(r.status, 0) << r.message;
+  EXPECT_EQ(r.response, "late");
+}
+
+TEST(TransportTest, ConnectionsOpensThatManyConnectionsTakenInTurn) {
+  tfsrp_channel_options options{};
+  options.connections = 4;
+  ChannelHandle ch(server().target(), &options);
+  ASSERT_NE(ch.channel, nullptr) << ch.error;
+  std::map<std::string, int> peers;
+  for (int i = 0; i < 40; ++i) ++peers[CallAndWait(ch.channel, "/test.Echo/Peer", "").second];
+  EXPECT_EQ(peers.size(), 4u);
+  for (const auto& [peer, n] : peers) EXPECT_EQ(n, 10) << peer;
+
+  ChannelHandle one(server().target());
+  std::map<std::string, int> single;
+  for (int i = 0; i < 10; ++i) ++single[CallAndWait(one.channel, "/test.Echo/Peer", "").second];
+  EXPECT_EQ(single.size(), 1u);
+
+  options.connections = 65;
+  ChannelHandle too_many(server().target(), &options);
+  EXPECT_EQ(too_many.channel, nullptr);
+}
+
+TEST(TransportTest, ChannelOptionsArePartOfTheChannelKey) {
+  size_t base = tfsrp_channel_count();
+  tfsrp_channel_options rr{};
+  rr.load_balancing_policy = "round_robin";
+  tfsrp_channel_options keepalive{};
+  keepalive.keepalive_time_ms = 1000;
+  ChannelHandle a("localhost:7003", &rr), b("localhost:7003", &rr), c("localhost:7003", &keepalive),
+      d("localhost:7003");
+  EXPECT_EQ(a.channel, b.channel);
+  EXPECT_NE(a.channel, c.channel);
+  EXPECT_NE(a.channel, d.channel);
+  EXPECT_EQ(tfsrp_channel_count(), base + 3);
 }
 
 }  // namespace

@@ -1,45 +1,8 @@
 """The process-level tensor encoding switch, seen on the wire by a recording server."""
 import ctypes
-import os
-import sys
-import threading
 import unittest
-from concurrent import futures
 
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-import grpc  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'test', '.generated', 'py_serving'))
-from tensorflow_serving.apis import predict_pb2  # noqa: E402
-
-OP_LIBRARY = os.environ.get('TFSRP_OP_LIBRARY') or os.path.join(
-    ROOT, 'build', 'Release', 'libtfserving_remote_predict_op.so')
-PREDICT = '/tensorflow.serving.PredictionService/Predict'
-
-
-class RecordingPredictionService(grpc.GenericRpcHandler):
-    """Answers every Predict with y = [1.0] and keeps the last request."""
-
-    def __init__(self):
-        self.requests = []
-        self.lock = threading.Lock()
-
-    def service(self, handler_call_details):
-        if handler_call_details.method != PREDICT:
-            return None
-        return grpc.unary_unary_rpc_method_handler(
-            self.predict,
-            request_deserializer=predict_pb2.PredictRequest.FromString,
-            response_serializer=predict_pb2.PredictResponse.SerializeToString)
-
-    def predict(self, request, context):
-        with self.lock:
-            self.requests.append(request)
-        response = predict_pb2.PredictResponse()
-        response.outputs['y'].CopyFrom(tf.make_tensor_proto([1.0], dtype=tf.float32))
-        return response
+from recording_prediction_service import OP_LIBRARY, start_recording_server, tf
 
 
 class TensorEncodingSettingTest(unittest.TestCase):
@@ -49,11 +12,7 @@ class TensorEncodingSettingTest(unittest.TestCase):
         cls.c_api = ctypes.CDLL(OP_LIBRARY)
         cls.c_api.TfsrpSetTensorEncoding.argtypes = [ctypes.c_char_p]
         cls.c_api.TfsrpTensorEncoding.restype = ctypes.c_char_p
-        cls.service = RecordingPredictionService()
-        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        cls.server.add_generic_rpc_handlers((cls.service,))
-        cls.address = f'127.0.0.1:{cls.server.add_insecure_port("127.0.0.1:0")}'
-        cls.server.start()
+        cls.service, cls.server, cls.address = start_recording_server()
 
     @classmethod
     def tearDownClass(cls):

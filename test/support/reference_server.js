@@ -7,8 +7,10 @@
 // $TFSRP_OP_LIBRARY or build/Release/libtfserving_remote_predict_op.so when that exists;
 // null (or '') loads none, and the server skips such models.
 // tls: { certFile, keyFile, clientCaFile? } serves TLS (mutual when clientCaFile is given).
-// port: a fixed port (0: any free one), e.g. to start a killed server again on its port.
-// Resolves with { port, address, startupMs, stop(), kill() (SIGKILL, awaited), stderr() }.
+// port: the port to listen on (default: any free one), e.g. to start a killed server again on
+// its port; tag: the server_tag output's value; requireMetadata: 'key=value', a header without
+// which requests fail UNAUTHENTICATED.
+// Resolves with { port, address, startupMs, stop(), kill() (SIGKILL, awaited), stderr(), child }.
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -35,9 +37,14 @@ function startReferenceServer({
   opLibrary = defaultOpLibrary(),
   models = path.join(ROOT, 'test', 'fixtures', 'models'),
   tls,
-  port = 0,
+  port,
+  tag,
+  requireMetadata,
 } = {}) {
-  const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models, '--port', String(port)];
+  const args = [path.join(ROOT, 'test', 'reference_server.py'), '--models', models];
+  if (port !== undefined) args.push('--port', String(port));
+  if (tag !== undefined) args.push('--tag', String(tag));
+  if (requireMetadata !== undefined) args.push('--require-metadata', requireMetadata);
   if (opLibrary) args.push('--op-library', path.resolve(opLibrary));
   if (tls) {
     args.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
@@ -81,8 +88,11 @@ function startReferenceServer({
       clearTimeout(timer);
       child.removeListener('exit', onEarlyExit);
       child.stdout.removeAllListeners('data').resume();
-      const bound = Number(m[1]);
-      resolve({ port: bound, address: `127.0.0.1:${bound}`, startupMs: Date.now() - started, stop, kill, stderr: () => stderr });
+      const listening = Number(m[1]);
+      resolve({
+        port: listening, address: `127.0.0.1:${listening}`, startupMs: Date.now() - started, stop, kill,
+        stderr: () => stderr, child,
+      });
     });
   });
 }

@@ -3,6 +3,8 @@
 // (test/types.test.js also checks that every one of them fails without its directive).
 import * as tf from '@tensorflow/tfjs';
 import {
+  CallStats,
+  ChannelOptions,
   DType,
   loadSavedModel,
   PlainTensorInput,
@@ -14,6 +16,9 @@ import {
   RunOptions,
   runReturningStatus,
   RunStatusResult,
+  setTargetChannelOptions,
+  setTargetMetadata,
+  stats,
   Tensor,
   TensorInput,
   toTfjs,
@@ -279,4 +284,33 @@ export async function tfjs(): Promise<void> {
   // @ts-expect-error: {} is not a tfjs module
   toTfjs(y, {});
   void s;
+}
+
+export async function productionChannels(): Promise<void> {
+  const channelOptions: ChannelOptions = {
+    loadBalancing: 'round_robin',
+    keepalive: { timeMillis: 30000, timeoutMillis: 5000, permitWithoutCalls: false },
+    retry: { maxAttempts: 3, retryableStatusCodes: ['UNAVAILABLE', 10] },
+    reconnectBackoff: { maxMillis: 2000 },
+    connections: 2,
+  };
+  const client = new PredictionClient({
+    targetAddress: target, modelName: 'half_plus_two', outputTypes: ['float32'], channelOptions,
+    metadata: { authorization: 'Bearer x', 'trace-bin': new Uint8Array([1]) }, waitForReady: true,
+  });
+  await client.run({ inputTensorAliases: ['x'], inputTensors: [x], outputTensorAliases: ['y'], metadata: { 'x-id': '1' } });
+  await run({ ...call, outputTypes: ['float32'], metadata: { 'x-id': '1' }, waitForReady: false });
+  const counters: CallStats = client.stats();
+  same<number>()(stats().inFlight);
+  same<number[]>()(counters.latency.counts);
+  setTargetChannelOptions(target, { loadBalancing: 'pick_first' });
+  setTargetChannelOptions(target, null);
+  setTargetMetadata(target, { authorization: 'Bearer x' });
+  setTargetMetadata(target, null);
+  // @ts-expect-error: not a load balancing policy
+  setTargetChannelOptions(target, { loadBalancing: 'grpclb' });
+  // @ts-expect-error: metadata values are strings or bytes
+  await run({ ...call, outputTypes: ['float32'], metadata: { 'x-id': 1 } });
+  // @ts-expect-error: keepalive needs timeMillis
+  setTargetChannelOptions(target, { keepalive: { timeoutMillis: 1 } });
 }
