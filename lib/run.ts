@@ -182,6 +182,7 @@ function predict<T>(
   // Anything the addon refuses throws from run() itself, and the inputs have
   // been copied by the time it returns. `recorded` is set once the call is
   // made (its result is always delivered later, never inline).
+  // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
   let recorded!: (result: NativePredictResult) => NativePredictResult;
   const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
     done = true;

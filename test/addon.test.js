@@ -44,7 +44,7 @@ describe('addon', function () {
     const prepared = native.prepare({
       targetAddress: '127.0.0.1:1', modelName: 'm', modelVersion: -1, versionLabel: '', signatureName: 'serving_default',
       maxRpcDeadlineMillis: 1000, failOpOnRpcError: true, inputTensorAliases: [], inputTypes: [], outputTensorAliases: [],
-      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0,
+      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0, channelOptions: '',
     });
     const handle = native.call(prepared, [], true, () => {});
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it

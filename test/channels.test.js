@@ -39,6 +39,7 @@ const INPUTS = Object.freeze({ inputTensorAliases: ['x'], inputTensors: [X] });
  * Runs `count` calls of `call(i)` with `concurrency` in flight; resolves with
  * one { tag } or { error } per call, in order of completion, each with its
  * start and end times (`started`, `at`).
+ * @param {(done: number) => void} [onResult] called after each call with the number of results so far
  */
 async function runMany(count, concurrency, call, onResult = () => {}) {
   const results = [];
@@ -97,6 +98,7 @@ describe('production channels', function () {
 
   describe('validation', function () {
     const base = { targetAddress: 'localhost:1', ...TAG_CALL };
+    /** @type {(options: any, ErrorType: ErrorConstructor, pattern: RegExp) => void} */  // options: deliberately invalid values
     const throwsNaming = (options, ErrorType, pattern) => assert.throws(() => run({ ...base, ...options }),
       (e) => e instanceof ErrorType && pattern.test(e.message), `${JSON.stringify(options)}`);
 
@@ -138,13 +140,14 @@ describe('production channels', function () {
       throwsNaming({ metadata: { 'x-big': 'a'.repeat(9000) } }, RangeError, /^metadata\['x-big'\].*8192 bytes/);
       throwsNaming({ waitForReady: 'yes' }, TypeError, /^waitForReady must be a boolean/);
       assert.throws(() => setTargetMetadata('a:1', { 'Bad Key': 'x' }), /^TypeError: metadata\['Bad Key'\]/);
-      assert.throws(() => setTargetChannelOptions('a:1', { loadBalancing: 'x' }), /^TypeError: options\.loadBalancing/);
+      assert.throws(() => setTargetChannelOptions('a:1', { loadBalancing: /** @type {any} */ ('x') }), /^TypeError: options\.loadBalancing/);  // deliberately not a policy
       assert.throws(() => setTargetChannelOptions('', {}), TypeError);
     });
   });
 
   describe('load balancing', function () {
     it(`round_robin spreads 3,000 calls over an ipv4: list within ±20% of even`, async function () {
+      /** @type {import('..').ChannelOptions} */
       const channelOptions = { loadBalancing: 'round_robin' };
       const call = () => run({ targetAddress: list, channelOptions, ...TAG_CALL }).then(([t]) => t.data[0]);
       await warmUp(call, [1, 2, 3]);
@@ -183,7 +186,7 @@ describe('production channels', function () {
         targetAddress: servers[0].address, ...echoCall, metadata: { 'x-request-id': 'r-17', 'trace-bin': binary },
       });
       assert.equal(text(id.data[0]), 'r-17');
-      assert.deepEqual(Buffer.from(trace.data[0]), binary);
+      assert.deepEqual(Buffer.from(/** @type {Uint8Array} */ (trace.data[0])), binary);
       assert.equal(text(auth.data[0]), '');
     });
 
@@ -216,7 +219,7 @@ describe('production channels', function () {
       authPort = await deadPort();
       const target = `127.0.0.1:${authPort}`;
       const failFast = performance.now();
-      await assert.rejects(run({ targetAddress: target, ...TAG_CALL }), (e) => e.codeName === 'UNAVAILABLE');
+      await assert.rejects(run({ targetAddress: target, ...TAG_CALL }), (/** @type {import('..').RemotePredictError} */ e) => e.codeName === 'UNAVAILABLE');
       assert.ok(performance.now() - failFast < 5000, 'without waitForReady the call fails at once');
 
       const started = performance.now();
@@ -247,9 +250,9 @@ describe('production channels', function () {
           (e) => e instanceof SavedModelError && e.codeName === 'UNAUTHENTICATED');
         setTargetMetadata(authServer.address, { authorization: TOKEN });
         const { y } = await model.predict({ x: X });
-        assert.deepEqual(Array.from(y.data), [3]);
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [3]);
         setTargetMetadata(authServer.address, { authorization: 'Bearer wrong' });
-        await assert.rejects(model.predict({ x: X }), (e) => e.codeName === 'UNAUTHENTICATED');
+        await assert.rejects(model.predict({ x: X }), (/** @type {import('..').SavedModelError} */ e) => e.codeName === 'UNAUTHENTICATED');
       } finally {
         setTargetMetadata(authServer.address, null);
         setTargetChannelOptions(authServer.address, null);
@@ -264,7 +267,7 @@ describe('production channels', function () {
         targetOverrides: { [PLACEHOLDER]: target },
       });
       try {
-        await assert.rejects(model.predict({ x: X }), (e) => e.codeName === 'RESOURCE_EXHAUSTED');
+        await assert.rejects(model.predict({ x: X }), (/** @type {import('..').SavedModelError} */ e) => e.codeName === 'RESOURCE_EXHAUSTED');
       } finally {
         setTargetChannelOptions(target, null);
         model.dispose();
@@ -274,7 +277,7 @@ describe('production channels', function () {
         targetOverrides: { [PLACEHOLDER]: target },
       });
       try {
-        assert.deepEqual(Array.from((await again.predict({ x: X })).y.data), [3]);
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ ((await again.predict({ x: X })).y.data)), [3]);
       } finally {
         again.dispose();
       }
@@ -336,6 +339,7 @@ describe('production channels', function () {
     });
 
     it('round_robin with retries on UNAVAILABLE: a server killed mid-run fails no call; restarted, it rejoins', async function () {
+      /** @type {import('..').ChannelOptions} */
       const channelOptions = {
         loadBalancing: 'round_robin',
         retry: { maxAttempts: 5, initialBackoffMillis: 50, maxBackoffMillis: 500 },
@@ -374,11 +378,13 @@ describe('production channels', function () {
 
     it('round_robin without retries: only calls in flight to a killed server fail, with UNAVAILABLE; traffic moves to the others', async function () {
       // Its own channel (the first test's may still be backing off from the restarted server).
+      /** @type {import('..').ChannelOptions} */
       const channelOptions = { loadBalancing: 'round_robin', reconnectBackoff: { maxMillis: 1000 } };
       const call = () => run({ targetAddress: list, channelOptions, ...TAG_CALL }).then(([t]) => t.data[0]);
       await warmUp(call, [1, 2, 3]);
       const victim = servers[2];
-      let killedAt;
+      /** @type {number} */
+      let killedAt;  // set by runMany's onResult, before the results are read
       const concurrency = 32;
       const results = await runMany(3000, concurrency, call, (done) => {
         if (done === 1000) {

@@ -109,7 +109,7 @@ describe('loadSavedModel() with the op inside', function () {
     it('table_remote_predict: the init op fills the table the signature reads, y = 10·half_plus_two(x)', async function () {
       const model = await load('table_remote_predict');
       const { y } = await model.predict(x(1, 2, 5));
-      assert.deepEqual(Array.from(y.data), [25, 30, 45]);
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [25, 30, 45]);
     });
 
     it('dead_target: UNAVAILABLE as a SavedModelError', async function () {
@@ -309,7 +309,7 @@ describe('loadSavedModel() with the op inside', function () {
       const results = await Promise.all(calls);
       const ms = performance.now() - started;
       clearInterval(sampler);
-      results.forEach(({ y }, i) => assert.deepEqual(Array.from(y.data), [i, -i], `call ${i}`));
+      results.forEach(({ y }, i) => assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`));
       this.test.title += ` (${ms.toFixed(0)} ms; threads ${before} -> ${peak})`;
       assert.ok(ms < 3 * 300, `96 calls took ${ms.toFixed(0)} ms`);
       assert.ok(peak - before <= 2, `the thread count grew from ${before} to ${peak}`);

@@ -31,6 +31,8 @@ function defaultOpLibrary() {
  *   models?: string,
  *   tls?: { certFile: string, keyFile: string, clientCaFile?: string },
  *   port?: number,
+ *   tag?: number,
+ *   requireMetadata?: string,
  * }} [options]
  */
 function startReferenceServer({
