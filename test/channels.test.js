@@ -5,6 +5,7 @@
 // keepalive against a stopped server, metadata (run(), clients, graphs),
 // waitForReady, channel options for graphs, call counters.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
@@ -327,6 +328,9 @@ describe('production channels', function () {
       assert.equal(tag.data[0], 1);
       server.child.kill('SIGSTOP');
       try {
+        // kill() returns before the process has stopped: a request sent meanwhile could be answered.
+        const stopped = () => fs.readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].startsWith('T');
+        while (!stopped()) await new Promise((resolve) => setTimeout(resolve, 5));
         const start = performance.now();
         const result = await runReturningStatus(call);
         const elapsed = performance.now() - start;
