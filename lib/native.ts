@@ -52,6 +52,11 @@ export interface NativePredictResult {
   outputs: NativeOutputTensor[];
 }
 
+/** call()'s completion: a NativePredictResult, field by field. */
+export type NativePredictDone = (
+  code: number, message: string, statusCode: number, statusErrorMessage: string, outputs: NativeOutputTensor[],
+) => void;
+
 export interface NativeTensorSpec {
   name: string;
   tensorName: string;
@@ -100,11 +105,12 @@ export interface NativeDirectAddon {
   /**
    * Runs the prepared kernel on copies of `inputs` (of the spec's dtypes), taken before it
    * returns; never throws for RPC problems (they come back in the result). Returns a handle
-   * for cancel() when `cancellable`.
+   * for cancel() when `cancellable`. `onDone` gets the result's fields as arguments (no
+   * object is made natively per call).
    */
   call(
     prepared: NativePreparedCall, inputs: NativeInputTensor[], cancellable: boolean,
-    onDone: (result: NativePredictResult) => void, callOptions?: NativeCallOptions,
+    onDone: NativePredictDone, callOptions?: NativeCallOptions,
   ): NativeCallHandle | undefined;
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;

@@ -184,8 +184,11 @@ function predict<T>(
   // made (its result is always delivered later, never inline).
   // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
   let recorded!: (result: NativePredictResult) => NativePredictResult;
-  const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (result) => {
+  const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (
+    code, message, statusCode, statusErrorMessage, outputs,
+  ) => {
     done = true;
+    const result: NativePredictResult = { code, message, statusCode, statusErrorMessage, outputs };
     signal?.removeEventListener('abort', onAbort);
     // Once aborted, the call settles as cancelled even if its answer raced the abort.
     settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));

@@ -1,5 +1,6 @@
 #include "cpp/addon/js_completions.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace tfsrp {
@@ -56,13 +57,26 @@ void JsCompletions::Wake(Napi::Env env, Napi::Function, JsCompletions* self, std
   self->DeliverSlice(env);
 }
 
+void JsCompletions::AdaptSliceSize(std::chrono::steady_clock::time_point now) {
+  if (!next_slice_scheduled_) return;  // woken from idle: nothing to measure
+  const auto round = now - last_slice_start_;
+  if (round > kSliceBudget) {
+    slice_deliveries_ = std::max(kMinSliceDeliveries, slice_deliveries_ / 2);
+  } else if (round < kSliceBudget / 2) {
+    slice_deliveries_ = std::min(kMaxSliceDeliveries, slice_deliveries_ * 2);
+  }
+}
+
 void JsCompletions::DeliverSlice(Napi::Env env) {
+  const auto now = std::chrono::steady_clock::now();
+  AdaptSliceSize(now);
+  last_slice_start_ = now;
   std::vector<Delivery> slice;
   bool more;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return;
-    while (!queue_.empty() && slice.size() < kSliceDeliveries) {
+    while (!queue_.empty() && slice.size() < slice_deliveries_) {
       slice.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -70,6 +84,7 @@ void JsCompletions::DeliverSlice(Napi::Env env) {
     if (!more) awake_ = false;
   }
   Napi::HandleScope scope(env);
+  next_slice_scheduled_ = more;
   if (more) {
     // Before delivering: setImmediate runs after this callback's microtasks,
     // timers and I/O get their turn in between.

@@ -9,6 +9,7 @@
 
 #include <napi.h>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -20,8 +21,14 @@ class JsCompletions {
   using Delivery = std::function<void(Napi::Env)>;
 
   // Deliveries per slice: each runs one completion callback, and the slice's
-  // promise continuations (often the next call) run after it.
-  static constexpr size_t kSliceDeliveries = 16;
+  // promise continuations (often the next call, whose cost grows with its
+  // inputs) run after it. The size adapts to what a slice costs: from one
+  // slice to the next, the event loop goes round once (the slice, its
+  // continuations, timers, I/O), and that round is kept near kSliceBudget.
+  static constexpr size_t kMinSliceDeliveries = 1;
+  static constexpr size_t kInitialSliceDeliveries = 16;
+  static constexpr size_t kMaxSliceDeliveries = 64;
+  static constexpr std::chrono::microseconds kSliceBudget{1000};
 
   static void Init(Napi::Env env);
   static JsCompletions& Of(Napi::Env env);
@@ -41,9 +48,16 @@ class JsCompletions {
   void DeliverSlice(Napi::Env env);
   void Deliver(Napi::Env env, Delivery& delivery);
 
+  // JS thread: sizes the next slice from how long the last round took.
+  void AdaptSliceSize(std::chrono::steady_clock::time_point now);
+
   Queue wake_;
   Napi::FunctionReference next_slice_;  // calls DeliverSlice from setImmediate
   size_t pending_ = 0;                  // JS thread only
+  size_t slice_deliveries_ = kInitialSliceDeliveries;  // JS thread only
+  // When the last slice started, if it scheduled the next one (JS thread only).
+  std::chrono::steady_clock::time_point last_slice_start_;
+  bool next_slice_scheduled_ = false;
 
   std::mutex mu_;
   std::deque<Delivery> queue_;  // guarded by mu_

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "cpp/addon/property_keys.h"
+
 namespace tfsrp {
 namespace {
 
@@ -16,58 +18,68 @@ constexpr size_t kCopiedOutputBytes = 4096;
 }
 
 tensorflow::TensorShape ShapeFromJs(Napi::Env env, const Napi::Value& value,
-                                    const std::string& what) {
-  if (!value.IsArray()) ThrowType(env, what + ".shape must be an array");
+                                    const TensorName& name) {
+  if (!value.IsArray()) ThrowType(env, name.str() + ".shape must be an array");
   Napi::Array array = value.As<Napi::Array>();
   tensorflow::TensorShape shape;
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value dim = array.Get(i);
-    if (!dim.IsNumber()) ThrowType(env, what + ".shape must hold numbers");
+    if (!dim.IsNumber()) ThrowType(env, name.str() + ".shape must hold numbers");
     absl::Status status = shape.AddDimWithStatus(dim.As<Napi::Number>().Int64Value());
-    if (!status.ok()) ThrowType(env, what + ".shape: " + std::string(status.message()));
+    if (!status.ok()) ThrowType(env, name.str() + ".shape: " + std::string(status.message()));
   }
   return shape;
 }
 
 }  // namespace
 
+std::string TensorName::str() const {
+  std::string name(prefix);
+  if (index >= 0) name += "[" + std::to_string(index) + "]";
+  return name;
+}
+
 Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
+  return TensorFromJs(object, TensorName{what});
+}
+
+Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
   Napi::Env env = object.Env();
   const auto dtype =
-      static_cast<tensorflow::DataType>(object.Get("dtype").As<Napi::Number>().Int32Value());
+      static_cast<tensorflow::DataType>(object.Get(Key(env, PropertyKey::kDtype)).As<Napi::Number>().Int32Value());
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
-    ThrowType(env, what + ".dtype is not a supported TensorFlow dtype");
+    ThrowType(env, name.str() + ".dtype is not a supported TensorFlow dtype");
   }
-  Tensor tensor(dtype, ShapeFromJs(env, object.Get("shape"), what));
-  Napi::Value data = object.Get("data");
+  Tensor tensor(dtype, ShapeFromJs(env, object.Get(Key(env, PropertyKey::kShape)), name));
+  Napi::Value data = object.Get(Key(env, PropertyKey::kData));
   if (dtype == tensorflow::DT_STRING) {
-    if (!data.IsArray()) ThrowType(env, what + ".data must be an array of Uint8Array");
+    if (!data.IsArray()) ThrowType(env, name.str() + ".data must be an array of Uint8Array");
     Napi::Array array = data.As<Napi::Array>();
     if (array.Length() != static_cast<uint64_t>(tensor.NumElements())) {
-      ThrowType(env, what + ".data has the wrong number of strings for its shape");
+      ThrowType(env, name.str() + ".data has the wrong number of strings for its shape");
     }
     auto flat = tensor.flat<tensorflow::tstring>();
     for (uint32_t i = 0; i < array.Length(); ++i) {
       Napi::Value element = array.Get(i);
-      if (!element.IsTypedArray()) ThrowType(env, what + ".data must hold Uint8Arrays");
+      if (!element.IsTypedArray()) ThrowType(env, name.str() + ".data must hold Uint8Arrays");
       Napi::Uint8Array bytes = element.As<Napi::Uint8Array>();
       flat(i).assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
     }
     return tensor;
   }
-  if (!data.IsTypedArray()) ThrowType(env, what + ".data must be a typed array");
+  if (!data.IsTypedArray()) ThrowType(env, name.str() + ".data must be a typed array");
   // The view's own data pointer: unlike its buffer's, it is available for a
   // SharedArrayBuffer too, and it already includes the byte offset.
   napi_typedarray_type type;
   size_t length = 0;
   void* source = nullptr;
   if (napi_get_typedarray_info(env, data, &type, &length, &source, nullptr, nullptr) != napi_ok) {
-    ThrowType(env, what + ".data cannot be read (a detached or out-of-bounds view?)");
+    ThrowType(env, name.str() + ".data cannot be read (a detached or out-of-bounds view?)");
   }
   const size_t bytes = data.As<Napi::TypedArray>().ByteLength();
   const absl::string_view buffer = tensor.tensor_data();
   if (bytes != buffer.size()) {
-    ThrowType(env, what + ".data has " + std::to_string(bytes) +
+    ThrowType(env, name.str() + ".data has " + std::to_string(bytes) +
                        " bytes but its dtype and shape need " + std::to_string(buffer.size()));
   }
   if (!buffer.empty()) std::memcpy(const_cast<char*>(buffer.data()), source, buffer.size());
@@ -88,12 +100,12 @@ std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* k
 
 Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   Napi::Object object = Napi::Object::New(env);
-  object.Set("dtype", static_cast<int>(tensor.dtype()));
+  object.Set(Key(env, PropertyKey::kDtype), Napi::Number::New(env, tensor.dtype()));
   Napi::Array shape = Napi::Array::New(env, tensor.dims());
   for (int i = 0; i < tensor.dims(); ++i) {
     shape.Set(i, Napi::Number::New(env, static_cast<double>(tensor.dim_size(i))));
   }
-  object.Set("shape", shape);
+  object.Set(Key(env, PropertyKey::kShape), shape);
   if (tensor.dtype() == tensorflow::DT_STRING) {
     auto flat = tensor.flat<tensorflow::tstring>();
     Napi::Array strings = Napi::Array::New(env, flat.size());
@@ -102,23 +114,23 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
                   Napi::Buffer<uint8_t>::Copy(
                       env, reinterpret_cast<const uint8_t*>(flat(i).data()), flat(i).size()));
     }
-    object.Set("data", strings);
+    object.Set(Key(env, PropertyKey::kData), strings);
     return object;
   }
   const absl::string_view bytes = tensor.tensor_data();
   if (bytes.empty()) {
-    object.Set("data", Napi::ArrayBuffer::New(env, 0));
+    object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(env, 0));
     return object;
   }
   if (bytes.size() <= kCopiedOutputBytes) {
     // Cheaper than an external buffer, whose finalizer runs on every GC.
     Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes.size());
     std::memcpy(copy.Data(), bytes.data(), bytes.size());
-    object.Set("data", copy);
+    object.Set(Key(env, PropertyKey::kData), copy);
     return object;
   }
   auto* keep_alive = new Tensor(tensor);
-  object.Set("data", Napi::ArrayBuffer::New(
+  object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(
                          env, const_cast<char*>(bytes.data()), bytes.size(),
                          [](Napi::Env, void*, Tensor* held) { delete held; }, keep_alive));
   return object;

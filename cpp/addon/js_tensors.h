@@ -8,12 +8,24 @@
 
 #include <napi.h>
 
+#include <string>
+#include <string_view>
+
 #include "tensorflow/core/framework/tensor.h"
 
 namespace tfsrp {
 
-// {dtype, shape, data}, copied; throws a Napi TypeError naming `what` on bad
-// input. `data` may be backed by a SharedArrayBuffer (copied like any other).
+// How an error message names a tensor: `prefix`, or `prefix[index]`; made
+// into a string only for an error.
+struct TensorName {
+  std::string_view prefix;
+  int index = -1;
+  std::string str() const;
+};
+
+// {dtype, shape, data}, copied; throws a Napi TypeError naming the tensor on
+// bad input. `data` may be backed by a SharedArrayBuffer (copied like any other).
+tensorflow::Tensor TensorFromJs(const Napi::Object& object, const TensorName& name);
 tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what);
 
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);

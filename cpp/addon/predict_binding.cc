@@ -1,6 +1,8 @@
 #include "cpp/addon/predict_binding.h"
 
+#include <iterator>
 #include <memory>
+#include <string_view>
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
@@ -32,25 +34,29 @@ struct PendingCall {
 using CallRef = std::shared_ptr<PendingCall>;
 using CallHandle = TaggedExternal<CallRef, 0x7f1a3c2e5b6d4e01, 0x9c8b7a6f5e4d3c21>;
 
-Napi::Object ResultToJs(Napi::Env env, const RemotePredictCallResult& r) {
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("code", static_cast<int>(r.status.code()));
-  result.Set("message", std::string(r.status.message()));
-  result.Set("statusCode", r.status_code);
-  result.Set("statusErrorMessage", r.status_error_message);
-  Napi::Array outputs = Napi::Array::New(env, r.outputs.size());
-  for (size_t i = 0; i < r.outputs.size(); ++i) outputs.Set(i, TensorToJs(env, r.outputs[i]));
-  result.Set("outputs", outputs);
-  return result;
-}
-
+// onDone(code, message, statusCode, statusErrorMessage, outputs): arguments,
+// not an object, so that no property is set by name per call.
 void DeliverResult(Napi::Env env, PendingCall& call) {
   call.finished = true;
-  Napi::Object result = ResultToJs(env, call.result);
+  RemotePredictCallResult r = std::move(call.result);
   call.result = RemotePredictCallResult();
+  Napi::Array outputs = Napi::Array::New(env, r.outputs.size());
+  for (size_t i = 0; i < r.outputs.size(); ++i) {
+    outputs.Set(static_cast<uint32_t>(i), TensorToJs(env, r.outputs[i]));
+  }
+  // An OK status's message may have no data pointer at all, which N-API refuses.
+  const std::string_view message = r.status.message();
+  const napi_value args[] = {
+      Napi::Number::New(env, static_cast<int>(r.status.code())),
+      message.empty() ? Napi::String::New(env, "") : Napi::String::New(env, message.data(), message.size()),
+      Napi::Number::New(env, r.status_code),
+      Napi::String::New(env, r.status_error_message),
+      outputs,
+  };
+  r = RemotePredictCallResult();
   Napi::FunctionReference on_done = std::move(call.on_done);
   call.cancellation.reset();
-  on_done.Call({result});
+  on_done.Call(env.Undefined(), std::size(args), args);
 }
 
 // What a call needs besides its inputs: the kernel and alias tensors, or why
@@ -124,8 +130,8 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   inputs.reserve(tensors.Length());
   size_t input_bytes = 0;
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    inputs.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
-                                  "inputTensors[" + std::to_string(i) + "]"));
+    inputs.push_back(
+        TensorFromJs(tensors.Get(i).As<Napi::Object>(), TensorName{"inputTensors", static_cast<int>(i)}));
     input_bytes += inputs.back().TotalBytes();
   }
   if (prepared->prepared.ok()) {
