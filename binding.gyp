@@ -84,6 +84,7 @@
       "sources": [
         "cpp/addon/addon.cc",
         "cpp/addon/tensorflow_runtime.cc",
+        "cpp/addon/background_release.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
         "cpp/addon/property_keys.cc",
@@ -107,6 +108,7 @@
       "sources": [
         "cpp/addon/saved_model_addon.cc",
         "cpp/addon/saved_model_binding.cc",
+        "cpp/addon/background_release.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
         "cpp/addon/property_keys.cc",

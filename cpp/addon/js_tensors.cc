@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "cpp/addon/background_release.h"
 #include "cpp/addon/property_keys.h"
 
 namespace tfsrp {
@@ -132,7 +133,9 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   auto* keep_alive = new Tensor(tensor);
   object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(
                          env, const_cast<char*>(bytes.data()), bytes.size(),
-                         [](Napi::Env, void*, Tensor* held) { delete held; }, keep_alive));
+                         [](Napi::Env, void*, Tensor* held) {
+                           ReleaseInBackground(std::unique_ptr<Tensor>(held));
+                         }, keep_alive));
   return object;
 }
 
