@@ -11,6 +11,8 @@
 #   node:20-bookworm       that + what the real one's buildpack-deps base has and the build stage
 #                          relies on (ca-certificates, curl, git, make, gcc, g++, procps)
 #                          + /etc/pip.conf naming the --pip-index URLs (a PyPI mirror the build can reach)
+#                          + this machine's local CAs (/usr/local/share/ca-certificates: a TLS-intercepting
+#                          proxy's, which npm's registry then needs) and NODE_EXTRA_CA_CERTS naming the bundle
 #
 # tensorflow/serving (compose's tf-serving) has no stand-in: TF Serving comes from Docker Hub only.
 # The minbase rootfs is cached in $TFSRP_ROOTFS_CACHE (default /var/cache/tfserving-remote-predict),
@@ -65,10 +67,11 @@ chroot "$rootfs" groupadd --gid 1000 node
 chroot "$rootfs" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 
 import_image() {
+  local name="$1"; shift
   tar -C "$rootfs" --exclude=./proc/* --exclude=./dev/* -c . |
     docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change "ENV NODE_VERSION=$node_version" --change 'CMD ["node"]' - "$1" >/dev/null
-  log "$1: $(docker image inspect -f '{{.Size}}' "$1") bytes"
+      --change "ENV NODE_VERSION=$node_version" --change 'CMD ["node"]' "$@" - "$name" >/dev/null
+  log "$name: $(docker image inspect -f '{{.Size}}' "$name") bytes"
 }
 import_image node:20-bookworm-slim
 
@@ -79,6 +82,8 @@ cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 chroot "$rootfs" apt-get update -qq
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   ca-certificates curl git make gcc g++ libc6-dev procps >/dev/null
+cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/" 2>/dev/null || true
+chroot "$rootfs" update-ca-certificates >/dev/null
 chroot "$rootfs" apt-get clean
 rm -rf "$rootfs"/var/lib/apt/lists/*_*
 umount "$rootfs/proc" "$rootfs/dev"
@@ -86,4 +91,4 @@ if [[ ${#indexes[@]} -gt 0 ]]; then
   { echo '[global]'; echo "index-url = ${indexes[0]}"
     [[ ${#indexes[@]} -lt 2 ]] || echo "extra-index-url = ${indexes[*]:1}"; } > "$rootfs/etc/pip.conf"
 fi
-import_image node:20-bookworm
+import_image node:20-bookworm --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'

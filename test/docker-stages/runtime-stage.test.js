@@ -83,6 +83,7 @@ function layNodeSlim(rootfs) {
   const npmCli = which('npm') && fs.realpathSync(which('npm'));
   if (npmCli) {
     const npmDir = path.resolve(path.dirname(npmCli), '..');
+    fs.mkdirSync(path.join(rootfs, 'usr/local/lib/node_modules'), { recursive: true });
     check(run('cp', ['-a', npmDir, path.join(rootfs, 'usr/local/lib/node_modules/npm')]), 'copying npm');
     fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(rootfs, 'usr/local/bin/npm'));
     fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(rootfs, 'usr/local/bin/npx'));
@@ -343,8 +344,11 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
           outputTensorAliases: ['y'], outputTypes: ['float32'] };
         const y = Array.from((await api.run(call))[0].data);
         const status = (await api.runReturningStatus({ ...call, modelName: 'no_such_model' })).statusCode;
-        const savedModel = await api.loadSavedModel('/nonexistent').then(() => 'loaded', (e) => e.message);
-        const cc = require('fs').readFileSync('/proc/self/maps', 'utf8').includes('libtensorflow_cc');
+        const fs = require('fs'), os = require('os'), path = require('path');
+        const cc = fs.readFileSync('/proc/self/maps', 'utf8').includes('libtensorflow_cc');
+        const model = fs.mkdtempSync(path.join(os.tmpdir(), 'model-'));
+        fs.writeFileSync(path.join(model, 'saved_model.pb'), '');
+        const savedModel = await api.loadSavedModel(model).then(() => 'loaded', (e) => e.message);
         console.log(JSON.stringify({ y, status, opLibrary: api.opLibraryPath, cc, savedModel }));
       })().catch((e) => { console.error(e); process.exit(1); });`;
     const result = image.exec(['node', '-e', script]);
