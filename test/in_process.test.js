@@ -13,8 +13,8 @@ const { runInPython, runInC } = require('./support/saved_model_runners');
 const { slowCall } = require('./support/slow_model');
 
 const {
-  IN_PROCESS_TARGET, loadSavedModel, PredictionClient, run, runReturningStatus, SavedModelError, serveInProcess,
-  setTargetOverride, unserveInProcess,
+  IN_PROCESS_TARGET, loadSavedModel, PredictionClient, RemotePredictError, run, runReturningStatus, SavedModelError,
+  serveInProcess, setTargetOverride, unserveInProcess,
 } = api;
 
 const FIXTURES = path.resolve(__dirname, 'fixtures');
@@ -26,6 +26,14 @@ const x = (...values) => ({ x: { dtype: 'float32', shape: [values.length], data:
 const text = (bytes) => Buffer.from(bytes).toString('utf8');
 const values = (tensor) => (tensor.dtype === 'string' ? tensor.data.map(text) : Array.from(tensor.data, Number));
 const plain = (outputs) => Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape, values: values(t) }]));
+
+/**
+ * assert.rejects' check: a RemotePredictError with this code (and details, when given).
+ * @param {string} codeName
+ * @param {string} [details]
+ */
+const remoteError = (codeName, details) => (/** @type {unknown} */ e) =>
+  e instanceof RemotePredictError && e.codeName === codeName && (details === undefined || e.details === details);
 
 /** half_plus_two's options for run(): y = 0.5·x + 1 (version 1) or + 2 (version 2). */
 const halfPlusTwo = (targetAddress, extra = {}) => ({
@@ -187,7 +195,7 @@ describe('models served in process', function () {
     it('a deadline of 300 ms against a 2 s model: DEADLINE_EXCEEDED in under 1 s', async function () {
       const started = performance.now();
       await assert.rejects(run(slowCall(2000, f32(1), { targetAddress: IN_PROCESS_TARGET, deadlineMillis: 300 })),
-        (e) => e.codeName === 'DEADLINE_EXCEEDED');
+        remoteError('DEADLINE_EXCEEDED'));
       const ms = performance.now() - started;
       assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
       const [y] = await run(slowCall(50, f32(7), { targetAddress: IN_PROCESS_TARGET }));
@@ -199,7 +207,7 @@ describe('models served in process', function () {
       const started = performance.now();
       const call = run(slowCall(2000, f32(1), { targetAddress: IN_PROCESS_TARGET, signal: controller.signal }));
       setTimeout(() => controller.abort(), 150);
-      await assert.rejects(call, (e) => e.codeName === 'CANCELLED');
+      await assert.rejects(call, remoteError('CANCELLED'));
       assert.ok(performance.now() - started < 1000);
     });
 
@@ -211,12 +219,11 @@ describe('models served in process', function () {
       const started = performance.now();
       unserveInProcess('slow', 7);
       for (const call of calls) {
-        await assert.rejects(call, (e) => e.codeName === 'UNAVAILABLE' &&
-          e.details === 'model slow version 7 was unserved while the call was running');
+        await assert.rejects(call, remoteError('UNAVAILABLE', 'model slow version 7 was unserved while the call was running'));
       }
       assert.ok(performance.now() - started < 1000);
       await assert.rejects(run(slowCall(0, f32(1), { targetAddress: IN_PROCESS_TARGET, modelVersion: 7 })),
-        (e) => e.codeName === 'NOT_FOUND' && e.details === 'Servable not found for request: Specific(slow, 7)');
+        remoteError('NOT_FOUND', 'Servable not found for request: Specific(slow, 7)'));
       const [y] = await run(slowCall(0, f32(8), { targetAddress: IN_PROCESS_TARGET }));  // version 1 still served
       assert.deepEqual(values(y), [8]);
     });
@@ -226,7 +233,7 @@ describe('models served in process', function () {
       serveInProcess('half_plus_two', model, { version: 5 });
       assert.deepEqual(values((await run(halfPlusTwo(IN_PROCESS_TARGET, { modelVersion: 5 })))[0]), [1.5, 2, 3.5]);
       model.dispose();
-      await assert.rejects(run(halfPlusTwo(IN_PROCESS_TARGET, { modelVersion: 5 })), (e) => e.codeName === 'NOT_FOUND');
+      await assert.rejects(run(halfPlusTwo(IN_PROCESS_TARGET, { modelVersion: 5 })), remoteError('NOT_FOUND'));
     });
   });
 

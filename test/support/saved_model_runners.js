@@ -24,7 +24,7 @@ function serveArgs(serve = {}) {
  * { outputName: { dtype, shape, values } } from Python. `serve` ({ model: { version, dir } }):
  * SavedModels served in the Python process first (TfsrpServeInProcess).
  */
-async function runInPython(exportDir, { signature = 'serving_default', inputs, overrides, serve }) {
+async function runInPython(exportDir, { signature = 'serving_default', inputs, overrides, serve = {} }) {
   const args = [path.join(ROOT, 'test', 'python', 'run_saved_model.py'), exportDir, '--signature', signature];
   for (const [name, spec] of Object.entries(inputs)) args.push('--input', `${name}=${spec}`);
   args.push(...serveArgs(serve));
@@ -35,7 +35,7 @@ async function runInPython(exportDir, { signature = 'serving_default', inputs, o
 }
 
 /** [{ tensor, dtype, shape, values }] from C, in the order of `outputs` (tensor names); `serve` as above. */
-async function runInC(exportDir, { inputs, outputs, overrides, serve }) {
+async function runInC(exportDir, { inputs, outputs, overrides, serve = {} }) {
   const args = [OP_LIBRARY, exportDir];
   for (const [tensorName, spec] of Object.entries(inputs)) args.push('--input', `${tensorName}=${spec}`);
   for (const tensorName of outputs) args.push('--output', tensorName);
