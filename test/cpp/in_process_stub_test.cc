@@ -108,6 +108,23 @@ class InProcessStubTest : public ::testing::Test {
     return (*kernel)->Run({"x"}, {AsTensor<float>({1, 2})}, {"y", "version"}, manager);
   }
 
+  // A call of "held" (a holding FakeServable served as `version`), started; its result
+  // lands in `result` and then `finished` is notified.
+  struct HeldCall {
+    std::shared_ptr<FakeServable> servable = std::make_shared<FakeServable>(/*hold=*/true);
+    absl::Notification finished;
+    KernelResult result;
+  };
+  static void StartHeld(int64_t version, tensorflow::CancellationManager* manager, HeldCall* call) {
+    ASSERT_TRUE(ServeInProcess("held", version, call->servable, {}).ok());
+    auto kernel = KernelHarness::Create(InProcess("held"));
+    ASSERT_TRUE(kernel.ok()) << kernel.status();
+    (*kernel)->Start({"x"}, {AsTensor<float>({1})}, {"y", "version"}, manager, [call](KernelResult r) {
+      call->result = std::move(r);
+      call->finished.Notify();
+    });
+  }
+
   static std::string Message(const KernelResult& result) {
     return std::string(result.outputs[1].scalar<tensorflow::tstring>()());
   }
@@ -176,43 +193,27 @@ TEST_F(InProcessStubTest, ServingAVersionTwiceIsRefused) {
 }
 
 TEST_F(InProcessStubTest, UnservingEndsTheCallsInFlightUnavailable) {
-  auto held = std::make_shared<FakeServable>(/*hold=*/true);
-  ASSERT_TRUE(ServeInProcess("held", 4, held, {}).ok());
-  auto kernel = KernelHarness::Create(InProcess("held"));
-  ASSERT_TRUE(kernel.ok()) << kernel.status();
-  absl::Notification finished;
-  KernelResult result;
-  (*kernel)->Start({"x"}, {AsTensor<float>({1})}, {"y", "version"}, nullptr, [&](KernelResult r) {
-    result = std::move(r);
-    finished.Notify();
-  });
-  EXPECT_FALSE(finished.HasBeenNotified());
+  HeldCall call;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(4, nullptr, &call));
+  EXPECT_FALSE(call.finished.HasBeenNotified());
   ASSERT_TRUE(UnserveInProcess("held", -1).ok());
-  finished.WaitForNotification();
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_CONTAINS(result.status.message(),
+  call.finished.WaitForNotification();
+  EXPECT_EQ(call.result.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_CONTAINS(call.result.status.message(),
                   "model held version 4 was unserved while the call was running");
 }
 
 TEST_F(InProcessStubTest, StepCancellationCancelsTheServedCall) {
-  auto held = std::make_shared<FakeServable>(/*hold=*/true);
-  ASSERT_TRUE(ServeInProcess("held", 1, held, {}).ok());
-  auto kernel = KernelHarness::Create(InProcess("held"));
-  ASSERT_TRUE(kernel.ok()) << kernel.status();
   tensorflow::CancellationManager manager;
-  absl::Notification finished;
-  KernelResult result;
-  (*kernel)->Start({"x"}, {AsTensor<float>({1})}, {"y", "version"}, &manager, [&](KernelResult r) {
-    result = std::move(r);
-    finished.Notify();
-  });
+  HeldCall call;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(1, &manager, &call));
   manager.StartCancel();
-  std::vector<FakeServable::Held> calls = held->TakeHeld();
+  std::vector<FakeServable::Held> calls = call.servable->TakeHeld();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_TRUE(calls[0].cancelled->load());
   calls[0].done(absl::CancelledError("cancelled"), {});
-  finished.WaitForNotification();
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
+  call.finished.WaitForNotification();
+  EXPECT_EQ(call.result.status.code(), absl::StatusCode::kCancelled);
 }
 
 TEST_F(InProcessStubTest, AnInProcessTargetWithSomethingAfterTheSchemeIsRefused) {
