@@ -218,9 +218,8 @@ describe('models served in process', function () {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = performance.now();
       unserveInProcess('slow', 7);
-      for (const call of calls) {
-        await assert.rejects(call, remoteError('UNAVAILABLE', 'model slow version 7 was unserved while the call was running'));
-      }
+      await Promise.all(calls.map((call) =>
+        assert.rejects(call, remoteError('UNAVAILABLE', 'model slow version 7 was unserved while the call was running'))));
       assert.ok(performance.now() - started < 1000);
       await assert.rejects(run(slowCall(0, f32(1), { targetAddress: IN_PROCESS_TARGET, modelVersion: 7 })),
         remoteError('NOT_FOUND', 'Servable not found for request: Specific(slow, 7)'));
