@@ -4,6 +4,7 @@
 // Node, Python and C; TF Serving's status codes and messages; deadlines, cancellation and
 // unserving with calls in flight.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
@@ -183,6 +184,22 @@ describe('models served in process', function () {
         assert.notEqual(remote.code, 0, what);
         assert.deepEqual(await status(IN_PROCESS_TARGET), remote, what);
       }
+    });
+
+    it('1,000 calls in flight at once: all right, and no thread per call', async function () {
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      await run(halfPlusTwo(IN_PROCESS_TARGET));  // the deadline thread and the pool are up
+      const before = threads();
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, threads()); }, 5);
+      const calls = Array.from({ length: 1000 }, (_, i) => run(halfPlusTwo(IN_PROCESS_TARGET, {
+        inputTensors: [{ dtype: 'float32', shape: [1], data: f32(i) }],
+      })).then(([y]) => y.data[0] === 0.5 * i + 2));
+      peak = Math.max(peak, threads());
+      const right = (await Promise.all(calls)).filter(Boolean).length;
+      clearInterval(sampler);
+      assert.equal(right, 1000);
+      assert.ok(peak - before <= 2, `threads ${before} -> ${peak}`);
     });
 
     it("a target with something after 'inprocess:' is a TypeError", function () {
