@@ -71,7 +71,24 @@
         "cpp/kernel/tls_credentials_registry.cc",
         "cpp/kernel/tls_credentials_c_api.cc",
         "cpp/stubs/call_options.cc",
-        "cpp/stubs/grpc_prediction_service_stub.cc"
+        "cpp/stubs/grpc_prediction_service_stub.cc",
+        "cpp/stubs/in_process_prediction_service_stub.cc",
+        "cpp/stubs/in_process_registry.cc",
+        "cpp/stubs/routing_prediction_service_stub.cc",
+        "cpp/savedmodel/compiled_graph.cc",
+        "cpp/savedmodel/compute_pool.cc",
+        "cpp/savedmodel/deadline_timer.cc",
+        "cpp/savedmodel/executor_cache.cc",
+        "cpp/savedmodel/in_process_serving_c_api.cc",
+        "cpp/savedmodel/model_restore.cc",
+        "cpp/savedmodel/model_runtime.cc",
+        "cpp/savedmodel/predict_signature.cc",
+        "cpp/savedmodel/remote_predict_target_rewrite.cc",
+        "cpp/savedmodel/saved_model.cc",
+        "cpp/savedmodel/saved_model_reader.cc",
+        "cpp/savedmodel/saved_model_run.cc",
+        "cpp/savedmodel/saved_model_servable.cc",
+        "cpp/savedmodel/signatures.cc"
       ],
       "include_dirs": ["<(module_root_dir)", "<(tf_dir)/include"],
       "defines": ["<@(tf_defines)"],
@@ -104,7 +121,7 @@
     },
     {
       "target_name": "tfsrp_saved_model",
-      "dependencies": ["tfserving_remote_predict"],
+      "dependencies": ["tfserving_remote_predict", "tfserving_remote_predict_op"],
       "sources": [
         "cpp/addon/saved_model_addon.cc",
         "cpp/addon/saved_model_binding.cc",
@@ -112,26 +129,19 @@
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
         "cpp/addon/property_keys.cc",
-        "cpp/addon/op_library.cc",
-        "cpp/savedmodel/compiled_graph.cc",
-        "cpp/savedmodel/compute_pool.cc",
-        "cpp/savedmodel/deadline_timer.cc",
-        "cpp/savedmodel/executor_cache.cc",
-        "cpp/savedmodel/model_restore.cc",
-        "cpp/savedmodel/model_runtime.cc",
-        "cpp/savedmodel/remote_predict_target_rewrite.cc",
-        "cpp/savedmodel/saved_model.cc",
-        "cpp/savedmodel/saved_model_reader.cc",
-        "cpp/savedmodel/saved_model_run.cc",
-        "cpp/savedmodel/signatures.cc"
+        "cpp/addon/op_library.cc"
       ],
       "include_dirs": [
         "<(module_root_dir)", "<(tf_dir)/include",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": ["<@(tf_defines)", "<@(napi_defines)"],
-      "ldflags": ["-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags", "-Wl,--no-as-needed", "-Wl,-z,nodelete"],
+      "ldflags": [
+        "-Wl,-rpath,'$$ORIGIN'", "-Wl,-rpath,<(tf_dir)/lib", "-Wl,--enable-new-dtags",
+        "-Wl,--no-as-needed", "-Wl,-z,nodelete"
+      ],
       "libraries": [
+        "<(PRODUCT_DIR)/libtfserving_remote_predict_op.so",
         "<(tf_dir)/lib/libtensorflow_cc.so.2",
         "<(tf_dir)/lib/libtensorflow_framework.so.2",
         "-ldl"

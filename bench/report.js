@@ -6,6 +6,7 @@ const { CLIENTS, CLIENT_ORDER } = require('./clients');
 const { footprintMarkdown } = require('./footprint');
 const { markdown: savedModelConcurrencyMarkdown } = require('./saved_model_concurrency');
 const { channelsMarkdown } = require('./channels');
+const { markdown: inProcessMarkdown } = require('./in_process');
 
 const PAYLOADS = [
   { name: '16 floats', floats: 16 },
@@ -145,7 +146,7 @@ function machineMarkdown(machine) {
   ].join('\n');
 }
 
-function markdown({ results, leak, footprint, channels, machine, config, date, chart, savedModelConcurrency }) {
+function markdown({ results, leak, footprint, channels, machine, config, date, chart, savedModelConcurrency, inProcess }) {
   const t = targets(results, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
@@ -194,6 +195,7 @@ function markdown({ results, leak, footprint, channels, machine, config, date, c
   }
   if (footprint) lines.push(footprintMarkdown(footprint));
   if (savedModelConcurrency !== undefined) lines.push(savedModelConcurrencyMarkdown(savedModelConcurrency));
+  if (inProcess !== undefined) lines.push(inProcessMarkdown(inProcess));
   if (channels) lines.push(channelsMarkdown(channels, machine));
   if (chart) lines.push('## Requests/s', '', `![requests/s by payload and client](${chart})`, '');
   return { text: lines.join('\n'), targets: t };

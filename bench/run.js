@@ -186,13 +186,13 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency }) {
+function writeReport({ out, date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, inProcess }) {
   fs.mkdirSync(out, { recursive: true });
-  const sections = { results, leak, footprint, channels, savedModelConcurrency, machine: info, config, date };
+  const sections = { results, leak, footprint, channels, savedModelConcurrency, inProcess, machine: info, config, date };
   const report = markdown({ ...sections, chart: 'latest.svg' });
   const dated = markdown({ ...sections, chart: `${date}.svg` });
   const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, targets: report.targets }, null, 2);
+  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, inProcess, targets: report.targets }, null, 2);
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -217,6 +217,7 @@ async function main() {
   let leak = null;
   let footprint = null;
   let savedModelConcurrency;
+  let inProcess;
   let channels = null;
   try {
     if (config.clients.includes('lib')) {
@@ -278,13 +279,21 @@ async function main() {
         log(`SavedModel concurrency failed: ${err.message}`);
         return { error: err.message.split('\n')[0] };
       });
+      log('in-process serving vs loopback gRPC (bench/in_process.js)');
+      inProcess = await runJsonChild(process.execPath, [
+        ...NODE_FLAGS, path.join(__dirname, 'in_process.js'),
+        JSON.stringify({ address: server.address, serverPid: server.child.pid, smoke: config.smoke }),
+      ], { env: CHILD_ENV, timeoutMs: 300000 }).catch((err) => {
+        log(`in-process serving failed: ${err.message}`);
+        return { error: err.message.split('\n')[0] };
+      });
     }
   } finally {
     server.stop();
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, channels, savedModelConcurrency });
+  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, channels, savedModelConcurrency, inProcess });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));

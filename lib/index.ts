@@ -35,6 +35,7 @@ export { run, runReturningStatus, RunStatusResult } from './run';
 export {
   loadSavedModel, LoadSavedModelOptions, PredictOptions, SavedModel, setTargetOverride, SignatureSpec, TensorSpec,
 } from './saved-model';
+export { IN_PROCESS_TARGET, serveInProcess, ServeInProcessOptions, unserveInProcess } from './in-process';
 export {
   CheckedPredictionClientOptions,
   ClientDefaults,

@@ -84,10 +84,10 @@ export interface NativeSavedModelRunResult {
   outputs?: NativeOutputTensor[];  // in the order of the request's outputs
 }
 
-/** Opaque handle of a loaded SavedModel. */
-export type NativeSavedModel = object;
-/** Opaque handle of a SavedModel run in flight. */
-export type NativeRunHandle = object;
+/** Opaque handle of a loaded SavedModel (a type-tagged external: another handle is a TypeError). */
+export type NativeSavedModel = { readonly __brand: 'NativeSavedModel' };
+/** Opaque handle of a SavedModel run in flight, type-tagged likewise. */
+export type NativeRunHandle = { readonly __brand: 'NativeRunHandle' };
 
 /** Opaque handle of a call in flight (a type-tagged external: another handle is a TypeError). */
 export type NativeCallHandle = { readonly __brand: 'NativeCallHandle' };
@@ -143,6 +143,13 @@ export interface NativeSavedModelAddon {
   disposeSavedModel(model: NativeSavedModel): void;
   /** SavedModel runtimes (device, kernels, variables) alive in the process (for leak tests). */
   liveSavedModelSessions(): number;
+  /**
+   * Serves the model in process as `name` version `version`, with `labels` pointing at it;
+   * throws an Error with the status `code` (ALREADY_EXISTS, ...) when refused.
+   */
+  serveInProcess(model: NativeSavedModel, name: string, version: number, labels: string[]): void;
+  /** Stops serving `name` version `version` (-1: every version); throws (code NOT_FOUND) when not served. */
+  unserveInProcess(name: string, version: number): void;
 }
 
 /** Both modules; the SavedModel functions load theirs on first use. */
@@ -216,6 +223,8 @@ function loadAddon(): NativeAddon {
     cancelSavedModelRun: (handle) => loadSavedModelAddon().cancelSavedModelRun(handle),
     disposeSavedModel: (model) => loadSavedModelAddon().disposeSavedModel(model),
     liveSavedModelSessions: () => (savedModelAddon === undefined ? 0 : savedModelAddon.liveSavedModelSessions()),
+    serveInProcess: (model, name, version, labels) => loadSavedModelAddon().serveInProcess(model, name, version, labels),
+    unserveInProcess: (name, version) => loadSavedModelAddon().unserveInProcess(name, version),
   };
   return Object.assign(direct, lazy);
 }

@@ -25,7 +25,10 @@ export interface RunOptions<
   O extends readonly string[] = readonly DType[],
   I extends readonly unknown[] = readonly TensorInput[],
 > {
-  /** `host:port`, or a gRPC target such as `dns:///host:port`, `unix:/path`. Required. */
+  /**
+   * `host:port`, or a gRPC target such as `dns:///host:port`, `unix:/path`; or `'inprocess:'`,
+   * the models served in this process (serveInProcess()). Required.
+   */
   targetAddress: string;
   /** Required. */
   modelName: string;
@@ -137,9 +140,18 @@ export function checkNonEmptyString(value: unknown, name: string, example: strin
  * A non-empty address without NUL characters (the transport takes C strings:
  * whatever follows a NUL would be dropped silently).
  */
+/** The target address of the models served in this process (cpp/stubs/in_process_registry.h). */
+export const IN_PROCESS_TARGET = 'inprocess:';
+
 export function checkTargetAddress(value: unknown, name = 'targetAddress'): string {
   const address = checkNonEmptyString(value, name, "'localhost:8500'");
   if (address.includes('\0')) throw new TypeError(`${name} must not contain a NUL character, got ${describe(address)}`);
+  if (address.startsWith(IN_PROCESS_TARGET) && address !== IN_PROCESS_TARGET) {
+    throw new TypeError(
+      `${name} ${describe(address)}: the in-process server's address is '${IN_PROCESS_TARGET}' with nothing after it ` +
+      '(the model is chosen by its name)',
+    );
+  }
   return address;
 }
 

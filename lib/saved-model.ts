@@ -94,7 +94,14 @@ function quoteList(names: readonly string[]): string {
   return names.length === 0 ? 'none' : names.map((n) => `'${n}'`).join(', ');
 }
 
+/** The native handle of a SavedModel (undefined once disposed); for lib/ only. */
+export let nativeSavedModelOf: (model: SavedModel) => NativeSavedModel | undefined;
+
 export class SavedModel {
+  static {
+    nativeSavedModelOf = (model) => model.#native;
+  }
+
   readonly exportDir: string;
   readonly tags: readonly string[];
   /** Every SignatureDef of the MetaGraph, by name. */
@@ -183,7 +190,8 @@ export class SavedModel {
 
   /**
    * Frees the model (its variables, kernels and executors). Calls in flight are cancelled (they reject with
-   * CANCELLED unless they had already finished); later calls reject. Idempotent.
+   * CANCELLED unless they had already finished); later calls reject. What serveInProcess() served from this
+   * handle is unserved. Idempotent.
    */
   dispose(): void {
     const model = this.#native;

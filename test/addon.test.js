@@ -57,4 +57,43 @@ describe('addon', function () {
     }
     native.cancel(handle);
   });
+
+  it('SavedModel and run handles are type-tagged too: another kind of handle, or any other value, is a TypeError naming the argument', async function () {
+    const { native } = require('../dist/native');
+    const { nativeSavedModelOf } = require('../dist/saved-model');
+    const model = await api.loadSavedModel(path.join(ROOT, 'test', 'fixtures', 'models', 'half_plus_two', '1'));
+    const handle = nativeSavedModelOf(model);
+    assert.ok(handle !== undefined);
+    const { x } = model.signatures.serving_default.inputs;
+    const { y } = model.signatures.serving_default.outputs;
+    const request = { inputs: [{ tensorName: x.tensorName, tensor: { dtype: 1, shape: [1], data: new Float32Array([2]) } }], outputs: [y.tensorName], timeoutMillis: 0 };
+    /** @type {Promise<import('../dist/native').NativeSavedModelRunResult>} */
+    const finished = new Promise((resolve) => {
+      const run = native.runSavedModel(handle, request, resolve);
+      // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
+      assert.throws(() => native.cancelSavedModelRun(handle), { name: 'TypeError', message: 'handle is not a handle of the right kind' });
+      // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
+      assert.throws(() => native.runSavedModel(run, request, () => {}), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+      // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
+      assert.throws(() => native.disposeSavedModel(run), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+      // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
+      assert.throws(() => native.serveInProcess(run, 'm', 1, []), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+    });
+    const prepared = native.prepare({
+      targetAddress: '127.0.0.1:1', modelName: 'm', modelVersion: -1, versionLabel: '', signatureName: 'serving_default',
+      maxRpcDeadlineMillis: 1000, failOpOnRpcError: true, inputTensorAliases: [], inputTypes: [], outputTensorAliases: [],
+      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0, channelOptions: '',
+    });
+    // @ts-expect-error -- a handle of the other module: the addon must refuse it
+    assert.throws(() => native.disposeSavedModel(prepared), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {  // deliberately not handles
+      assert.throws(() => native.cancelSavedModelRun(wrong), { name: 'TypeError' });
+      assert.throws(() => native.runSavedModel(wrong, request, () => {}), { name: 'TypeError' });
+      assert.throws(() => native.disposeSavedModel(wrong), { name: 'TypeError' });
+    }
+    const result = await finished;
+    assert.equal(result.code, 0, result.message);
+    assert.deepEqual(Array.from(new Float32Array(/** @type {ArrayBuffer} */ (result.outputs?.[0].data))), [2]);
+    model.dispose();
+  });
 });

@@ -22,6 +22,7 @@ const { tfjsNodeSetupStatus } = require('../dist/setup-tfjs-node');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const FIXTURES = {
   half_plus_two_with_remote_predict: path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict'),
+  half_plus_two: path.join(ROOT, 'test', 'fixtures', 'models', 'half_plus_two'),
 };
 const snippets = extractJsSnippets(README);
 const tfjsNode = tfjsNodeSetupStatus(ROOT);
@@ -32,7 +33,8 @@ describe('README snippets', function () {
 
   before(async function () {
     for (const [name, dir] of Object.entries(FIXTURES)) {
-      assert.ok(fs.existsSync(path.join(dir, 'saved_model.pb')), `fixture ${name} missing (${dir}): run npm install`);
+      const savedModel = ['saved_model.pb', path.join('1', 'saved_model.pb')].some((f) => fs.existsSync(path.join(dir, f)));  // a model or its versions
+      assert.ok(savedModel, `fixture ${name} missing (${dir}): run npm install`);
     }
     const links = { ...FIXTURES };  // './half_plus_two_with_remote_predict' in the snippets
     if (tfjsNode.ready) links['node_modules/@tensorflow/tfjs-node'] = tfjsNode.locations.tfjsNodeDir;

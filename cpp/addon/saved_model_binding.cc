@@ -7,9 +7,12 @@
 
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
+#include "cpp/addon/tagged_external.h"
 #include "cpp/savedmodel/compute_pool.h"
 #include "cpp/savedmodel/model_runtime.h"
 #include "cpp/savedmodel/saved_model.h"
+#include "cpp/savedmodel/saved_model_servable.h"
+#include "cpp/stubs/in_process_registry.h"
 
 namespace tfsrp {
 namespace {
@@ -20,8 +23,11 @@ struct LoadedModel {
   std::mutex mu;
   std::shared_ptr<SavedModel> model;  // null once disposed
   std::set<SavedModelRun*> running;   // removed before they complete
+  // Served in process from JS (serveInProcess); unserved by dispose.
+  std::vector<std::shared_ptr<SavedModelServable>> served;
 };
 using ModelRef = std::shared_ptr<LoadedModel>;
+using ModelHandle = TaggedExternal<ModelRef, 0x5d3e8b1f7a2c4e03, 0xa1c3e5f7092b4d24>;
 
 struct PendingRun {
   Napi::FunctionReference on_done;
@@ -30,6 +36,7 @@ struct PendingRun {
   bool finished = false;  // JS thread only
 };
 using RunRef = std::shared_ptr<PendingRun>;
+using RunHandle = TaggedExternal<RunRef, 0x3f6a9c2e5b8d1f04, 0xc2e4a6b8d0f21335>;
 
 Napi::Object StatusToJs(Napi::Env env, const absl::Status& status) {
   Napi::Object result = Napi::Object::New(env);
@@ -73,10 +80,6 @@ Napi::Array SignaturesToJs(Napi::Env env, const std::vector<SignatureInfo>& sign
   return array;
 }
 
-ModelRef& ModelOf(const Napi::Value& value) {
-  return *value.As<Napi::External<ModelRef>>().Data();
-}
-
 // loadSavedModel({exportDir, tags, targetOverrides: [[from, to]]}, onDone)
 Napi::Value Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -104,9 +107,7 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
         auto model = std::make_shared<LoadedModel>();
         model->model = **loaded;
         result.Set("signatures", SignaturesToJs(env, (**loaded)->signatures()));
-        result.Set("model", Napi::External<ModelRef>::New(
-                                env, new ModelRef(std::move(model)),
-                                [](Napi::Env, ModelRef* held) { delete held; }));
+        result.Set("model", ModelHandle::Wrap(env, new ModelRef(std::move(model))));
       }
       on_done->Call({result});
       on_done->Reset();
@@ -135,7 +136,7 @@ void DeliverRun(Napi::Env env, PendingRun& run) {
 // timeoutMillis}, onDone) -> handle
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  ModelRef model = ModelOf(info[0]);
+  ModelRef model = ModelHandle::Unwrap(info[0], "model");
   Napi::Object request = info[1].As<Napi::Object>();
 
   SavedModelRunRequest run_request;
@@ -175,29 +176,68 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
     }
     completions.Post([pending](Napi::Env env) { DeliverRun(env, *pending); });
   });
-  return Napi::External<RunRef>::New(env, new RunRef(std::move(pending)),
-                                     [](Napi::Env, RunRef* held) { delete held; });
+  return RunHandle::Wrap(env, new RunRef(std::move(pending)));
 }
 
 Napi::Value CancelRun(const Napi::CallbackInfo& info) {
-  PendingRun& pending = **info[0].As<Napi::External<RunRef>>().Data();
+  PendingRun& pending = *RunHandle::Unwrap(info[0], "handle");
   if (!pending.finished) pending.run->Cancel();
   return info.Env().Undefined();
 }
 
-// Cancels the runs in flight; the model's runtime goes when the last of them
-// ends. Cancelled outside the lock: a run may complete inside Cancel().
+// Cancels the runs in flight and unserves what was served from this handle;
+// the model's runtime goes when the last run ends. Cancelled outside the
+// lock: a run may complete inside Cancel().
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
-  ModelRef& model = ModelOf(info[0]);
+  ModelRef& model = ModelHandle::Unwrap(info[0], "model");
   std::vector<std::shared_ptr<SavedModelRun>> running;
+  std::vector<std::shared_ptr<SavedModelServable>> served;
   std::shared_ptr<SavedModel> disposed;
   {
     std::lock_guard<std::mutex> lock(model->mu);
     disposed = std::move(model->model);
+    served = std::move(model->served);
     for (SavedModelRun* run : model->running) running.push_back(run->shared_from_this());
   }
+  for (const std::shared_ptr<SavedModelServable>& servable : served) UnserveInProcess(servable.get());
   for (const std::shared_ptr<SavedModelRun>& run : running) run->Cancel();
   return info.Env().Undefined();
+}
+
+Napi::Error StatusError(Napi::Env env, const absl::Status& status) {
+  Napi::Error error = Napi::Error::New(env, std::string(status.message()));
+  error.Set("code", Napi::Number::New(env, static_cast<int>(status.code())));
+  return error;
+}
+
+// serveInProcess(model, name, version, labels): throws an Error with the
+// status code when the registry refuses (checked in lib/ first).
+Napi::Value ServeInProcessBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelRef& model = ModelHandle::Unwrap(info[0], "model");
+  const std::string name = info[1].As<Napi::String>().Utf8Value();
+  const int64_t version = info[2].As<Napi::Number>().Int64Value();
+  std::vector<std::string> labels;
+  Napi::Array js_labels = info[3].As<Napi::Array>();
+  for (uint32_t i = 0; i < js_labels.Length(); ++i) {
+    labels.push_back(js_labels.Get(i).As<Napi::String>().Utf8Value());
+  }
+  std::lock_guard<std::mutex> lock(model->mu);
+  if (model->model == nullptr) throw Napi::Error::New(env, "the SavedModel has been disposed");
+  auto servable = std::make_shared<SavedModelServable>(model->model);
+  const absl::Status status = ServeInProcess(name, version, servable, labels);
+  if (!status.ok()) throw StatusError(env, status);
+  model->served.push_back(std::move(servable));
+  return env.Undefined();
+}
+
+// unserveInProcess(name, version): version < 0 for every version.
+Napi::Value UnserveInProcessBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const absl::Status status = UnserveInProcess(info[0].As<Napi::String>().Utf8Value(),
+                                               info[1].As<Napi::Number>().Int64Value());
+  if (!status.ok()) throw StatusError(env, status);
+  return env.Undefined();
 }
 
 Napi::Value LiveSessions(const Napi::CallbackInfo& info) {
@@ -212,6 +252,8 @@ void InitSavedModelBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("cancelSavedModelRun", Napi::Function::New(env, CancelRun));
   exports.Set("disposeSavedModel", Napi::Function::New(env, Dispose));
   exports.Set("liveSavedModelSessions", Napi::Function::New(env, LiveSessions));
+  exports.Set("serveInProcess", Napi::Function::New(env, ServeInProcessBinding));
+  exports.Set("unserveInProcess", Napi::Function::New(env, UnserveInProcessBinding));
 }
 
 }  // namespace tfsrp

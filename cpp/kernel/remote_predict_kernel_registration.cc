@@ -1,9 +1,10 @@
 #include "cpp/kernel/remote_predict_op.h"
-#include "cpp/stubs/grpc_prediction_service_stub.h"
+#include "cpp/stubs/routing_prediction_service_stub.h"
 
 namespace tfsrp {
 
+// gRPC, or the in-process server for an "inprocess:" target.
 REGISTER_KERNEL_BUILDER(Name("TfServingRemotePredict").Device(tensorflow::DEVICE_CPU),
-                        RemotePredictOp<GrpcPredictionServiceStub>);
+                        RemotePredictOp<RoutingPredictionServiceStub>);
 
 }  // namespace tfsrp

@@ -25,11 +25,6 @@ class TransportCallHandle : public RpcHandle {
   tfsrp_call* call_;
 };
 
-class CompletedHandle : public RpcHandle {
- public:
-  void Cancel() override {}
-};
-
 // The transport's view of one call's options: the target's metadata (a
 // snapshot) and the thread's call options, whose keys replace the target's.
 class TransportCallOptions {
@@ -185,7 +180,7 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
       EncodePredictRequest(request, ProcessTensorEncoding());
   if (!encoded.ok()) {
     done(encoded.status(), PredictResponse());
-    return std::make_unique<CompletedHandle>();
+    return std::make_unique<CompletedRpcHandle>();
   }
   auto* sent = new SentRequest(*std::move(encoded));
   std::vector<tfsrp_piece> pieces;
@@ -204,7 +199,7 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
     std::unique_ptr<PendingPredict> refused(user_data);
     refused->done(absl::InternalError("the gRPC transport refused to start the call"),
                PredictResponse());
-    return std::make_unique<CompletedHandle>();
+    return std::make_unique<CompletedRpcHandle>();
   }
   return std::make_unique<TransportCallHandle>(call);
 }

@@ -28,6 +28,12 @@ class RpcHandle {
   virtual void Cancel() = 0;
 };
 
+// The handle of a call that has completed already.
+class CompletedRpcHandle : public RpcHandle {
+ public:
+  void Cancel() override {}
+};
+
 }  // namespace tfsrp
 
 #endif  // TFSRP_STUBS_PREDICTION_SERVICE_STUB_H_

@@ -3,6 +3,11 @@
  *   saved_model_runner <op_library.so> <saved_model_dir>
  *       --input <tensor>=<dtype>[<shape>]:<values> ...   (dtype float32, int64 or int32)
  *       --output <tensor> ...                              (float32, int32, int64 or string)
+ *       [--serve <model>=<version>:<dir> ...]
+ *
+ * --serve serves the SavedModel in <dir> in this process as <model> version <version>
+ * (TfsrpServeInProcess, found with dlsym in the op library), for graphs whose target is (or is
+ * overridden to) "inprocess:"; it is unserved again (TfsrpUnserveInProcess) before exit.
  *
  * <tensor> is a graph tensor name such as serving_default_x:0 (":0" may be left out; see
  * test/fixtures/composed/<name>.signatures.json), <shape> comma-separated dims ([] for a
@@ -23,6 +28,7 @@
  * TensorFlow's own logging goes to stderr (quiet it with TF_CPP_MIN_LOG_LEVEL=2; TensorFlow
  * reads that before main runs).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -411,11 +417,60 @@ static void append_output_json(Text* json, const char* name, const TF_Tensor* te
   text_append(json, "]}", 2);
 }
 
+typedef int (*ServeInProcessFn)(const char*, int64_t, const char*, const char*, const char*, char*,
+                                size_t);
+typedef int (*UnserveInProcessFn)(const char*, int64_t, char*, size_t);
+
+/* Serves each "<model>=<version>:<dir>" of `specs` through the op library's C entry point. */
+static int serve_in_process(Failure* f, const char* op_library, char** specs, int count) {
+  if (count == 0) return 1;
+  void* handle = dlopen(op_library, RTLD_NOW | RTLD_NOLOAD);  /* TF_LoadLibrary's copy */
+  ServeInProcessFn serve = handle ? (ServeInProcessFn)dlsym(handle, "TfsrpServeInProcess") : NULL;
+  if (handle) dlclose(handle);
+  if (serve == NULL) {
+    failf(f, TF_NOT_FOUND, "TfsrpServeInProcess is not in %s", op_library);
+    return 0;
+  }
+  for (int i = 0; i < count; ++i) {
+    char* eq = strchr(specs[i], '=');
+    char* colon = eq ? strchr(eq, ':') : NULL;
+    if (eq == NULL || colon == NULL || eq == specs[i]) {
+      failf(f, TF_INVALID_ARGUMENT, "bad --serve '%s': expected <model>=<version>:<dir>", specs[i]);
+      return 0;
+    }
+    *eq = '\0';
+    char error[512] = "";
+    const int code = serve(specs[i], strtoll(eq + 1, NULL, 10), colon + 1, NULL, NULL, error,
+                           sizeof error);
+    *eq = '=';
+    if (code != 0) {
+      failf(f, (TF_Code)code, "--serve '%s': %s", specs[i], error);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void unserve_in_process(const char* op_library, char** specs, int count) {
+  void* handle = count ? dlopen(op_library, RTLD_NOW | RTLD_NOLOAD) : NULL;
+  UnserveInProcessFn unserve =
+      handle ? (UnserveInProcessFn)dlsym(handle, "TfsrpUnserveInProcess") : NULL;
+  if (handle) dlclose(handle);
+  for (int i = 0; unserve != NULL && i < count; ++i) {
+    char* eq = strchr(specs[i], '=');
+    if (eq == NULL) continue;
+    *eq = '\0';
+    unserve(specs[i], -1, NULL, 0);
+    *eq = '=';
+  }
+}
+
 static void usage(FILE* to, const char* argv0) {
   fprintf(to,
           "usage: %s <op_library.so> <saved_model_dir>\n"
           "    --input <tensor>=<dtype>[<shape>]:<values> ...  (dtype float32, int64, int32)\n"
           "    --output <tensor> ...                            (float32, int32, int64, string)\n"
+          "    --serve <model>=<version>:<dir> ...               (served in process)\n"
           "e.g. --input 'serving_default_x:0=float32[3]:1,2,5' --output StatefulPartitionedCall:0\n"
           "Prints {\"outputs\":[...]} or {\"error\":{\"code\":N,\"message\":\"...\"}} (exit 1).\n"
           "Map a model's target address with TFSRP_TARGET_OVERRIDES=from=to[,from=to].\n",
@@ -435,6 +490,8 @@ int main(int argc, char** argv) {
   TF_Output* feeds = calloc((size_t)max_specs, sizeof *feeds);
   TF_Tensor** feed_values = calloc((size_t)max_specs, sizeof *feed_values);
   TF_Output* fetches = calloc((size_t)max_specs, sizeof *fetches);
+  char** serve_specs = calloc((size_t)max_specs, sizeof *serve_specs);
+  int num_served = 0;
   TF_Tensor** fetch_values = calloc((size_t)max_specs, sizeof *fetch_values);
   int num_inputs = 0;
   int num_outputs = 0;
@@ -445,7 +502,8 @@ int main(int argc, char** argv) {
   TF_Session* session = NULL;
   Text json = {NULL, 0, 0, 0};
 
-  if (!inputs || !outputs || !feeds || !feed_values || !fetches || !fetch_values || !status) {
+  if (!inputs || !outputs || !feeds || !feed_values || !fetches || !fetch_values || !serve_specs ||
+      !status) {
     failf(f, TF_RESOURCE_EXHAUSTED, "out of memory");
     goto done;
   }
@@ -456,8 +514,10 @@ int main(int argc, char** argv) {
   }
   for (int i = 3; i < argc; ++i) {
     const int is_input = strcmp(argv[i], "--input") == 0;
-    if (!is_input && strcmp(argv[i], "--output") != 0) {
-      failf(f, TF_INVALID_ARGUMENT, "unexpected argument '%s' (want --input or --output)", argv[i]);
+    const int is_serve = strcmp(argv[i], "--serve") == 0;
+    if (!is_input && !is_serve && strcmp(argv[i], "--output") != 0) {
+      failf(f, TF_INVALID_ARGUMENT, "unexpected argument '%s' (want --input, --output or --serve)",
+            argv[i]);
       goto done;
     }
     if (i + 1 == argc) {
@@ -465,7 +525,9 @@ int main(int argc, char** argv) {
       goto done;
     }
     const char* value = argv[++i];
-    if (is_input) {
+    if (is_serve) {
+      serve_specs[num_served++] = argv[i];
+    } else if (is_input) {
       if (!parse_input(f, value, &inputs[num_inputs++])) goto done;
     } else {
       OutputSpec* out = &outputs[num_outputs++];
@@ -480,6 +542,7 @@ int main(int argc, char** argv) {
 
   library = TF_LoadLibrary(argv[1], status);
   if (!check(f, status, "TF_LoadLibrary")) goto done;
+  if (!serve_in_process(f, argv[1], serve_specs, num_served)) goto done;
 
   session_options = TF_NewSessionOptions();
   graph = TF_NewGraph();
@@ -524,6 +587,7 @@ int main(int argc, char** argv) {
   if (json.failed) failf(f, TF_RESOURCE_EXHAUSTED, "out of memory");
 
 done:
+  if (library != NULL) unserve_in_process(argv[1], serve_specs, num_served);
   if (session != NULL) {
     TF_CloseSession(session, status);
     if (TF_GetCode(status) != TF_OK) {
@@ -552,6 +616,7 @@ done:
   free(feed_values);
   free(fetches);
   free(fetch_values);
+  free(serve_specs);
 
   int exit_code = 0;
   if (failure.code == TF_OK) {

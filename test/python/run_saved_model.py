@@ -2,20 +2,23 @@
 """Runs one signature of a SavedModel in Python TensorFlow and prints the outputs as JSON.
 
   run_saved_model.py <saved_model_dir> [--signature S] [--op-library PATH]
-                     --input NAME=DTYPE[SHAPE]:VALUES ...
+                     [--serve MODEL=VERSION:DIR ...] --input NAME=DTYPE[SHAPE]:VALUES ...
 
 NAME is the signature's input name, DTYPE one of float32, float64, int32, int64, bool, string,
 SHAPE comma-separated dims ([] for a scalar), VALUES comma-separated, row-major
 (e.g. x=float32[3]:1,2,5 or delay_ms=int64[]:250). The op library is loaded first
 (--op-library, else $TFSRP_OP_LIBRARY, else build/Release/libtfserving_remote_predict_op.so;
 skipped when that default does not exist); map the models' target address to a server with
-TFSRP_TARGET_OVERRIDES=from=to[,from=to].
+TFSRP_TARGET_OVERRIDES=from=to[,from=to]. --serve serves the SavedModel in DIR in this process
+as MODEL version VERSION (TfsrpServeInProcess of the op library, through ctypes), for graphs
+whose target is (or is overridden to) 'inprocess:'.
 
 Prints one line: {"outputs": {"<name>": {"dtype": ..., "shape": [...], "values": [...]}}}
 (sorted by name, values flattened row-major, strings decoded as UTF-8, non-finite floats as
 null), or {"error": {"type": ..., "message": ...}} and exits 1.
 """
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -30,6 +33,24 @@ INPUT_SPEC = re.compile(r'^([^=]+)=([a-z0-9]+)\[([0-9, ]*)\]:(.*)$', re.S)
 
 class UsageError(Exception):
     pass
+
+
+def serve_in_process(op_library, spec):
+    """'half_plus_two=2:/path' -> the SavedModel in /path served as half_plus_two version 2."""
+    name, _, rest = spec.partition('=')
+    version, _, export_dir = rest.partition(':')
+    if not name or not version.isdigit() or not export_dir:
+        raise UsageError(f'bad --serve {spec!r}: expected MODEL=VERSION:DIR')
+    library = ctypes.CDLL(os.path.abspath(op_library))  # the handle tf.load_op_library holds
+    serve = library.TfsrpServeInProcess
+    serve.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_char_p,
+                      ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    serve.restype = ctypes.c_int
+    error = ctypes.create_string_buffer(1024)
+    code = serve(name.encode(), int(version), os.path.abspath(export_dir).encode(), None, None,
+                 error, len(error))
+    if code != 0:
+        raise RuntimeError(f'TfsrpServeInProcess({name}, {version}): code {code}: {error.value.decode()}')
 
 
 def parse_input(spec):
@@ -92,6 +113,7 @@ def main():
     parser.add_argument('--signature', default='serving_default')
     parser.add_argument('--op-library')
     parser.add_argument('--input', action='append', default=[], metavar='NAME=DTYPE[SHAPE]:VALUES')
+    parser.add_argument('--serve', action='append', default=[], metavar='MODEL=VERSION:DIR')
     args = parser.parse_args()
 
     def fail(kind, message):
@@ -113,6 +135,10 @@ def main():
     try:
         if op_library:
             tf.load_op_library(os.path.abspath(op_library))
+        for spec in args.serve:
+            if not op_library:
+                raise UsageError('--serve needs the op library')
+            serve_in_process(op_library, spec)
         feeds = {name: to_tensor(tf, np, dtype, shape, values) for name, dtype, shape, values in inputs}
         model = tf.saved_model.load(args.saved_model_dir)
         if args.signature not in model.signatures:

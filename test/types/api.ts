@@ -6,6 +6,7 @@ import {
   CallStats,
   ChannelOptions,
   DType,
+  IN_PROCESS_TARGET,
   loadSavedModel,
   PlainTensorInput,
   PredictionClient,
@@ -16,12 +17,15 @@ import {
   RunOptions,
   runReturningStatus,
   RunStatusResult,
+  serveInProcess,
+  ServeInProcessOptions,
   setTargetChannelOptions,
   setTargetMetadata,
   stats,
   Tensor,
   TensorInput,
   toTfjs,
+  unserveInProcess,
   WidenedTensorInput,
 } from 'tfserving-remote-predict';
 
@@ -267,6 +271,21 @@ export async function savedModel(): Promise<void> {
   await model.predict({ x: { dtype: 'float32', shape: [3], data: i32 } });
   // @ts-expect-error: unknown option
   await model.predict({ x }, { deadlineMilis: 5 });
+}
+
+export async function inProcess(): Promise<void> {
+  const model = await loadSavedModel('/models/half_plus_two/2');
+  const options: ServeInProcessOptions = { version: 2, versionLabels: ['stable'] };
+  same<void>()(serveInProcess('half_plus_two', model, options));
+  serveInProcess('half_plus_two', model);
+  same<string>()(IN_PROCESS_TARGET);
+  await run({ ...call, targetAddress: IN_PROCESS_TARGET, outputTypes: ['float32'] });
+  same<void>()(unserveInProcess('half_plus_two', 2));
+  unserveInProcess('half_plus_two');
+  // @ts-expect-error: the model is a SavedModel, not its directory
+  serveInProcess('half_plus_two', '/models/half_plus_two/2');
+  // @ts-expect-error: versionLabels is an array of labels
+  serveInProcess('half_plus_two', model, { versionLabels: 'stable' });
 }
 
 export async function tfjs(): Promise<void> {
