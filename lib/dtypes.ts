@@ -33,6 +33,9 @@ export const DTYPES: Readonly<Record<DType, DTypeInfo>> = {
   uint64: { tfType: 23, arrayType: BigUint64Array, valuesPerElement: 1 },
 };
 
+/** Every dtype, quoted, for messages: "'float32', 'float64', ...". */
+export const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
+
 const BY_TF_TYPE = new Map<number, DType>(
   (Object.keys(DTYPES) as DType[]).map((name) => [DTYPES[name].tfType, name]),
 );
