@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { isPrebuilt, libtensorflowDirectory, nativeDirectory, platformPackageName } from '../native-location';
+import { isPrebuilt, libtensorflowDirectory, nativeDirectory, PACKAGE_ROOT, platformPackageName } from '../native-location';
+import { usageFailure } from './usage';
 
 export const FETCH_LIBTENSORFLOW_CC_USAGE = `Usage:
   tfserving-remote-predict fetch-libtensorflow-cc [--from DIR] [--headers] [--python PY] [--check]
@@ -40,7 +41,6 @@ export interface FetchOptions {
 }
 
 const CC = 'libtensorflow_cc.so.2';
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** What the installation lacks for loadSavedModel() (and, with headers, for setup-tfjs-node). */
 export function missingFromLibtensorflow(libDir: string, headers: boolean): string[] {
@@ -236,8 +236,7 @@ export async function fetchLibtensorflowCcCommand(argv: string[], program = 'tfs
       },
     }));
   } catch (error) {
-    console.error(`${program} fetch-libtensorflow-cc: ${(error as Error).message}\n\n${FETCH_LIBTENSORFLOW_CC_USAGE}`);
-    return 2;
+    return usageFailure(`${program} fetch-libtensorflow-cc`, error as Error, FETCH_LIBTENSORFLOW_CC_USAGE);
   }
   if (values.help) {
     console.log(FETCH_LIBTENSORFLOW_CC_USAGE);

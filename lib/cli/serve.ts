@@ -4,10 +4,11 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { deadlineFromFlags } from './cli/deadline';
-import { SavedModelError } from './errors';
-import { loadSavedModel } from './saved-model';
+import { SavedModelError } from '../errors';
+import { loadSavedModel } from '../saved-model';
+import { deadlineFromFlags } from './deadline';
 import { createSavedModelServer } from './saved-model-server';
+import { usageFailure } from './usage';
 
 const SERVE_SYNOPSIS = `  tfserving-remote-predict serve --saved-model DIR
       [--name NAME] [--host HOST] [--port PORT] [--target-override FROM=TO]...
@@ -98,8 +99,7 @@ export async function serveCommand(argv: string[], program: string): Promise<num
   try {
     args = parseServeArgs(argv, (message) => console.error(`${program} serve: ${message}`));
   } catch (error) {
-    console.error(`${program} serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
-    return 2;
+    return usageFailure(`${program} serve`, error as Error, SERVE_HELP);
   }
   if (args.help) {
     console.log(SERVE_HELP);
