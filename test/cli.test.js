@@ -95,7 +95,7 @@ describe('CLI', function () {
   it('the tfjs-node version in the usage is package.json\'s peer dependency, from one constant', async function () {
     const { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } = require('../dist/cli/setup-tfjs-node');
     assert.equal(TFJS_NODE_VERSION, pkg.peerDependencies[TFJS_NODE_PACKAGE]);
-    for (const file of fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true }).filter((f) => f.endsWith('.ts'))) {
+    for (const file of fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
       const source = fs.readFileSync(path.join(ROOT, 'lib', file), 'utf8');
       assert.ok(!source.includes(TFJS_NODE_VERSION), `lib/${file} spells the tfjs-node version out`);
     }
