@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "process.h"
 #include "wire.h"
 
 namespace {
@@ -241,34 +242,24 @@ double Percentile(std::vector<double>& sorted, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection"},
+                           {"--target", "--model", "--floats", "--concurrency", "--warmup-ms",
+                            "--duration-ms", "--deadline-ms"},
+                           "cpp_client --target H:P [--model NAME] [--floats N] [--concurrency C] "
+                           "[--warmup-ms W] [--duration-ms D] [--deadline-ms MS] "
+                           "[--absl-deadlock-detection]");
   Options options;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--absl-deadlock-detection") {
-      options.deadlock_detection = true;
-      --i;
-      continue;
-    }
-    if (i + 1 >= argc) { std::fprintf(stderr, "cpp_client: %s needs a value\n", flag.c_str()); return 2; }
-    const char* value = argv[i + 1];
-    if (flag == "--target") options.target = value;
-    else if (flag == "--model") options.model = value;
-    else if (flag == "--floats") options.floats = std::strtoull(value, nullptr, 10);
-    else if (flag == "--concurrency") options.concurrency = std::atoi(value);
-    else if (flag == "--warmup-ms") options.warmup_ms = std::atoi(value);
-    else if (flag == "--duration-ms") options.duration_ms = std::atoi(value);
-    else if (flag == "--deadline-ms") options.deadline_ms = std::atoi(value);
-    else { std::fprintf(stderr, "cpp_client: unknown flag %s\n", flag.c_str()); return 2; }
-  }
-  if (options.target.empty() || options.concurrency < 1) {
-    std::fprintf(stderr, "usage: cpp_client --target H:P --floats N --concurrency C "
-                         "--warmup-ms W --duration-ms D\n");
-    return 2;
-  }
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-  // Debian's absl is built with Mutex deadlock detection on: a lock-graph
-  // update and a stack trace on every absl::Mutex::Lock in gRPC. Off unless asked.
-  if (!options.deadlock_detection) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  options.target = flags.String("--target", "");
+  options.model = flags.String("--model", options.model);
+  options.floats = flags.Integer("--floats", options.floats);
+  options.concurrency = flags.Integer("--concurrency", options.concurrency);
+  options.warmup_ms = flags.Integer("--warmup-ms", options.warmup_ms);
+  options.duration_ms = flags.Integer("--duration-ms", options.duration_ms);
+  options.deadline_ms = flags.Integer("--deadline-ms", options.deadline_ms);
+  options.deadlock_detection = flags.Has("--absl-deadlock-detection");
+  if (options.target.empty()) flags.Fail("--target is required");
+  if (options.concurrency < 1) flags.Fail("--concurrency must be at least 1");
+  bench::SetUpGrpcProcess(options.deadlock_detection);
 
   Bench bench(options);
   bench.Start();

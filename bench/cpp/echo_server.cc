@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "process.h"
 #include "wire.h"
 
 namespace {
@@ -146,19 +147,11 @@ class EchoService : public grpc::CallbackGenericService {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  bool deadlock_detection = false;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--absl-deadlock-detection") == 0) deadlock_detection = true;
-    else if (std::strcmp(argv[i], "--host") == 0 && i + 1 < argc) host = argv[++i];
-    else { std::fprintf(stderr, "usage: echo_server [--port N] [--host H] [--absl-deadlock-detection]\n"); return 2; }
-  }
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-  // Debian's absl is built with Mutex deadlock detection on: a lock-graph
-  // update and a stack trace on every absl::Mutex::Lock in gRPC. Off unless asked.
-  if (!deadlock_detection) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection"}, {"--port", "--host"},
+                           "echo_server [--port N] [--host H] [--absl-deadlock-detection]");
+  const std::string host = flags.String("--host", "127.0.0.1");
+  const int port = static_cast<int>(flags.Integer("--port", 0));
+  bench::SetUpGrpcProcess(flags.Has("--absl-deadlock-detection"));
 
   EchoService service;
   grpc::ServerBuilder builder;
