@@ -9,7 +9,7 @@ import type { PlainTensorInput, Tensor } from '../tensor';
 import { deadlineFromFlags } from './deadline';
 import { parseInputSpec, parseOutputSpec } from './tensor-args';
 import { formatInput, formatTensor } from './tensor-text';
-import { UsageError } from './usage';
+import { integerFlag, UsageError } from './usage';
 
 function formatStatus(statusCode: number, statusErrorMessage: string): string {
   return `status ${statusCode} (${statusCodeName(statusCode)})${statusErrorMessage ? `: ${statusErrorMessage}` : ''}`;
@@ -54,6 +54,19 @@ export async function callAndPrint({ options, inputs, statusMode }: Call, indent
   }
 }
 
+/** The flags of a call (`--target ...`). */
+export const CALL_FLAGS = {
+  target: { type: 'string' },
+  model: { type: 'string' },
+  input: { type: 'string', multiple: true },
+  output: { type: 'string', multiple: true },
+  deadline: { type: 'string' },
+  version: { type: 'string' },
+  label: { type: 'string' },
+  signature: { type: 'string' },
+  status: { type: 'boolean' },
+} as const;
+
 export function callFromArgs(values: Record<string, string | boolean | string[] | undefined>): Call {
   const str = (name: string): string | undefined => values[name] as string | undefined;
   const list = (name: string): string[] => (values[name] as string[] | undefined) ?? [];
@@ -61,13 +74,6 @@ export function callFromArgs(values: Record<string, string | boolean | string[] 
   const inputs = list('input').map(parseInputSpec);
   const outputs = list('output').map(parseOutputSpec);
   if (outputs.length === 0) throw new UsageError('at least one --output ALIAS=DTYPE is required');
-  const integer = (name: string): number | undefined => {
-    const text = str(name);
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isSafeInteger(n)) throw new UsageError(`--${name}: '${text}' is not an integer`);
-    return n;
-  };
   if (str('version') !== undefined && str('label') !== undefined) {
     throw new UsageError('--version and --label exclude each other');
   }
@@ -79,7 +85,7 @@ export function callFromArgs(values: Record<string, string | boolean | string[] 
     outputTensorAliases: outputs.map((o) => o.alias),
     outputTypes: outputs.map((o) => o.dtype),
   };
-  const version = integer('version');
+  const version = integerFlag('version', str('version'));
   const deadline = deadlineFromFlags({ deadline: str('deadline') });
   if (version !== undefined) options.modelVersion = version;
   if (deadline !== undefined) options.maxRpcDeadlineMillis = deadline;

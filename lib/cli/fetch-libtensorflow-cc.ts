@@ -9,10 +9,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { isPrebuilt, libtensorflowDirectory, nativeDirectory, PACKAGE_ROOT, platformPackageName } from '../native-location';
-import { usageFailure } from './usage';
+import { parseCommandArgs } from './usage';
 
 export const FETCH_LIBTENSORFLOW_CC_USAGE = `Usage:
   tfserving-remote-predict fetch-libtensorflow-cc [--from DIR] [--headers] [--python PY] [--check]
@@ -223,25 +222,13 @@ export async function fetchLibtensorflowCc(options: FetchOptions = {}): Promise<
 
 /** The CLI subcommand; returns the exit status. */
 export async function fetchLibtensorflowCcCommand(argv: string[], program = 'tfserving-remote-predict'): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        headers: { type: 'boolean' },
-        python: { type: 'string' },
-        check: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageFailure(`${program} fetch-libtensorflow-cc`, error as Error, FETCH_LIBTENSORFLOW_CC_USAGE);
-  }
-  if (values.help) {
-    console.log(FETCH_LIBTENSORFLOW_CC_USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(argv, {
+    from: { type: 'string' },
+    headers: { type: 'boolean' },
+    python: { type: 'string' },
+    check: { type: 'boolean' },
+  }, `${program} fetch-libtensorflow-cc`, FETCH_LIBTENSORFLOW_CC_USAGE);
+  if (typeof values === 'number') return values;
   const log = (line: string) => console.log(`${program} fetch-libtensorflow-cc: ${line}`);
   if (values.check) {
     const libDir = libtensorflowDirectory();

@@ -2,15 +2,13 @@
 // tfserving-remote-predict: calls a TF Serving PredictionService from the
 // command line, or (with no --target) runs a demo against a local reference
 // server hosting the example models.
-import { parseArgs } from 'node:util';
-
 import { DTYPES } from '../dtypes';
-import { callAndPrint, callFromArgs } from './call';
+import { CALL_FLAGS, callAndPrint, callFromArgs } from './call';
 import { demo } from './demo';
 import { fetchLibtensorflowCcCommand } from './fetch-libtensorflow-cc';
 import { SERVE_USAGE, serveCommand } from './serve';
 import { setupTfjsNodeCommand, TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } from './setup-tfjs-node';
-import { UsageError, usageFailure } from './usage';
+import { parseCommandArgs, UsageError, usageFailure } from './usage';
 
 const PROGRAM = 'tfserving-remote-predict';
 
@@ -63,30 +61,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   if (argv[0] === 'serve') return serveCommand(argv.slice(1), PROGRAM);
   if (argv[0] === 'setup-tfjs-node') return setupTfjsNodeCommand(argv.slice(1), PROGRAM);
   if (argv[0] === 'fetch-libtensorflow-cc') return fetchLibtensorflowCcCommand(argv.slice(1), PROGRAM);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        target: { type: 'string' },
-        model: { type: 'string' },
-        input: { type: 'string', multiple: true },
-        output: { type: 'string', multiple: true },
-        deadline: { type: 'string' },
-        version: { type: 'string' },
-        label: { type: 'string' },
-        signature: { type: 'string' },
-        status: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageFailure(PROGRAM, error as Error, USAGE);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(argv, CALL_FLAGS, PROGRAM, USAGE);
+  if (typeof values === 'number') return values;
   if (values.target === undefined) {
     const others = Object.keys(values).filter((k) => k !== 'target');
     if (others.length > 0) {

@@ -1,7 +1,5 @@
 // `tfserving-remote-predict setup-tfjs-node`: its usage and arguments.
-import { parseArgs } from 'node:util';
-
-import { usageFailure } from '../usage';
+import { parseCommandArgs } from '../usage';
 import { SetupTfjsNodeError } from './errors';
 import { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } from './locations';
 import { setupTfjsNode } from './setup';
@@ -23,25 +21,13 @@ export const SETUP_TFJS_NODE_USAGE = `Usage:
 
 /** The CLI subcommand; returns the exit status. */
 export async function setupTfjsNodeCommand(argv: string[], program = 'tfserving-remote-predict'): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        project: { type: 'string' },
-        force: { type: 'boolean' },
-        check: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return usageFailure(`${program} setup-tfjs-node`, error as Error, SETUP_TFJS_NODE_USAGE);
-  }
-  if (values.help) {
-    console.log(SETUP_TFJS_NODE_USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(argv, {
+    project: { type: 'string' },
+    force: { type: 'boolean' },
+    check: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  }, `${program} setup-tfjs-node`, SETUP_TFJS_NODE_USAGE);
+  if (typeof values === 'number') return values;
   if (values.check) {
     const status = tfjsNodeSetupStatus(values.project);
     if (status.ready) {
