@@ -351,6 +351,7 @@ export const RUN_OPTIONS = {
     spec: (maxRpcDeadlineMillis: number) => ({ maxRpcDeadlineMillis }),
   },
   maxRpcDeadlineMillis: { client: 'default', group: 'deadline', aliasOf: 'deadlineMillis' },
+  signal: { client: 'call', resolve: (value, name) => checkSignal(value, name) },
   inputTensorAliases: {
     client: 'call',
     resolve: (value, name) => checkAliases(value, name),
@@ -383,7 +384,6 @@ export const RUN_OPTIONS = {
     },
     spec: (outputTypes: DType[]) => ({ outputTypes: outputTypes.map((dtype) => DTYPES[dtype].tfType) }),
   },
-  signal: { client: 'call', resolve: (value, name) => checkSignal(value, name) },
   channelOptions: {
     client: 'bound',
     resolve: (value, name) => resolveChannelOptions(value, name),

@@ -154,46 +154,27 @@ class Bench {
   bool Decode(const grpc::ByteBuffer& response, std::vector<float>* out) {
     using namespace bench;
     SliceReader reader(response);
-    size_t pos = 0;
-    const size_t end = reader.size();
-    while (pos < end) {
-      uint32_t field;
-      WireType type;
-      Range payload;
-      uint64_t varint;
-      if (!reader.Field(&pos, end, &field, &type, &payload, &varint)) return false;
-      if (field != kResponseOutputs || type != kLengthDelimited) continue;
+    bool decoded = false;
+    Range content;
+    // The first 'y' entry decides; reading stops there.
+    reader.ForEachField(reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
+      if (field != kResponseOutputs || type != kLengthDelimited) return true;
       Range key, value;
-      size_t p = payload.begin;
-      while (p < payload.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v;
-        if (!reader.Field(&p, payload.end, &f, &t, &r, &v)) return false;
-        if (f == kMapKey) key = r;
-        if (f == kMapValue) value = r;
-      }
+      if (!reader.MapEntry(payload, &key, &value)) return false;
       uint8_t first;
-      if (key.size() != 1 || !reader.Byte(key.begin, &first) || first != 'y') continue;
-      Range content;
+      if (key.size() != 1 || !reader.Byte(key.begin, &first) || first != 'y') return true;
       uint64_t dtype = 0;
-      p = value.begin;
-      while (p < value.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v = 0;
-        if (!reader.Field(&p, value.end, &f, &t, &r, &v)) return false;
+      decoded = reader.ForEachField(value, [&](uint32_t f, WireType t, Range r, uint64_t v) {
         if (f == kTensorDtype && t == kVarint) dtype = v;
         if (f == kTensorContent && t == kLengthDelimited) content = r;
-      }
-      if (dtype != kDtFloat || content.size() % sizeof(float) != 0) return false;
-      out->resize(content.size() / sizeof(float));
-      reader.CopyTo(content, out->data());
-      return true;
-    }
-    return false;
+        return true;
+      }) && dtype == kDtFloat && content.size() % sizeof(float) == 0;
+      return false;
+    });
+    if (!decoded) return false;
+    out->resize(content.size() / sizeof(float));
+    reader.CopyTo(content, out->data());
+    return true;
   }
 
   void Done(Call* call, const grpc::Status& status) {

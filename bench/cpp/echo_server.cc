@@ -40,38 +40,24 @@ grpc::Status BuildEcho(const grpc::ByteBuffer& request, grpc::ByteBuffer* respon
   struct Input { Range key, value; };
   std::vector<Input> inputs;
   std::vector<Range> filter;
-  size_t pos = 0;
-  const size_t end = reader.size();
-  while (pos < end) {
-    uint32_t field;
-    WireType type;
-    Range payload;
-    uint64_t varint;
-    if (!reader.Field(&pos, end, &field, &type, &payload, &varint))
-      return {grpc::StatusCode::INVALID_ARGUMENT, "malformed PredictRequest"};
-    if (type != kLengthDelimited) continue;
-    if (field == kRequestModelSpec) {
-      spec = payload;
-      has_spec = true;
-    } else if (field == kRequestOutputFilter) {
-      filter.push_back(payload);
-    } else if (field == kRequestInputs) {
-      Input input;
-      size_t p = payload.begin;
-      while (p < payload.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v;
-        if (!reader.Field(&p, payload.end, &f, &t, &r, &v))
-          return {grpc::StatusCode::INVALID_ARGUMENT, "malformed inputs entry"};
-        if (t != kLengthDelimited) continue;
-        if (f == kMapKey) input.key = r;
-        if (f == kMapValue) input.value = r;
-      }
-      inputs.push_back(input);
-    }
-  }
+  bool malformed_entry = false;
+  const bool well_formed =
+      reader.ForEachField(reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
+        if (type != kLengthDelimited) return true;
+        if (field == kRequestModelSpec) {
+          spec = payload;
+          has_spec = true;
+        } else if (field == kRequestOutputFilter) {
+          filter.push_back(payload);
+        } else if (field == kRequestInputs) {
+          Input input;
+          malformed_entry = !reader.MapEntry(payload, &input.key, &input.value);
+          inputs.push_back(input);
+        }
+        return !malformed_entry;
+      });
+  if (malformed_entry) return {grpc::StatusCode::INVALID_ARGUMENT, "malformed inputs entry"};
+  if (!well_formed) return {grpc::StatusCode::INVALID_ARGUMENT, "malformed PredictRequest"};
   if (inputs.empty())
     return {grpc::StatusCode::INVALID_ARGUMENT, "the PredictRequest has no inputs"};
 
