@@ -13,7 +13,7 @@ import {
   checkVersionChoice,
   givenOption,
   resolveRunOptions,
-  RUN_OPTIONS,
+  RUN_OPTION_ENTRIES,
   RunOptions,
 } from './options';
 import { runRecorded, runReturningStatusRecorded, RunStatusResult } from './run';
@@ -99,18 +99,16 @@ export type ClientRunOptions<
     ? { outputTensorAliases?: readonly string[] } : { outputTensorAliases: readonly string[] })
   & (D extends { readonly outputTypes: readonly string[] } ? { outputTypes?: OutputTypes<O> } : { outputTypes: OutputTypes<O> });
 
-type RunOptionEntry = [keyof RunOptions, (typeof RUN_OPTIONS)[keyof RunOptions]];
-const ENTRIES = Object.entries(RUN_OPTIONS) as RunOptionEntry[];
 /** What the constructor takes: the options that bind a client or that it keeps as defaults. */
-const CLIENT_OPTIONS = ENTRIES.filter(([, spec]) => spec.client !== 'call');
+const CLIENT_OPTIONS = RUN_OPTION_ENTRIES.filter(([, spec]) => spec.client !== 'call');
 /** What only the constructor takes (a call giving them is refused). */
 const BOUND_OPTIONS = CLIENT_OPTIONS.filter(([, spec]) => spec.client === 'bound').map(([name]) => name);
 const CLIENT_OPTION_NAMES = CLIENT_OPTIONS.map(([name]) => name);
 
 /** Options a call replaces together: giving any of them replaces the client's defaults of them all. */
 const GROUPS = new Map<string, (keyof RunOptions)[]>();
-for (const [name, spec] of ENTRIES) {
-  if ('group' in spec) GROUPS.set(spec.group, [...(GROUPS.get(spec.group) ?? []), name]);
+for (const [name, { group }] of RUN_OPTION_ENTRIES) {
+  if (group !== undefined) GROUPS.set(group, [...(GROUPS.get(group) ?? []), name]);
 }
 
 /**
@@ -136,11 +134,12 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
     this.targetAddress = checkTargetAddress(o.targetAddress);
     const defaults: Record<string, unknown> = {};
     for (const [name, spec] of CLIENT_OPTIONS) {
-      if (name === 'targetAddress' || 'aliasOf' in spec) continue;
+      // An alias (no resolve of its own) is read under its option's name.
+      if (name === 'targetAddress' || spec.resolve === undefined) continue;
       const { value, givenAs } = givenOption(o, name);
       if (value === undefined) continue;
       const resolved = spec.resolve(value, givenAs);
-      defaults[name] = 'clientDefault' in spec ? spec.clientDefault(value as never)
+      defaults[name] = spec.clientDefault !== undefined ? spec.clientDefault(value as never)
         : Array.isArray(resolved) ? Object.freeze(resolved) : resolved;
     }
     checkVersionChoice((defaults.modelVersion as number | undefined) ?? -1, (defaults.versionLabel as string | undefined) ?? '');
@@ -233,7 +232,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
     for (const [name, spec] of CLIENT_OPTIONS) {
       const own = call[name];
       const kept = (this.defaults as Record<string, unknown>)[name];
-      if ('addsToDefault' in spec && kept !== undefined && typeof own === 'object' && own !== null && !Array.isArray(own)) {
+      if (spec.addsToDefault && kept !== undefined && typeof own === 'object' && own !== null && !Array.isArray(own)) {
         merged[name] = { ...kept, ...own };
       }
     }

@@ -6,11 +6,11 @@
 // name, an empty string, a repeated alias, a conflicting pair) is a TypeError;
 // a number out of range or a count that does not match is a RangeError. Every
 // message starts with the name of the option at fault.
-import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from './channel-options';
+import { ChannelOptions, resolveChannelOptions } from './channel-options';
 import { DTYPE_LIST, DTYPES, DType, isDType } from './dtypes';
-import { FlatMetadata, Metadata, resolveMetadata } from './metadata';
+import { Metadata, resolveMetadata } from './metadata';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
-import type { NativeCallOptions, NativeCallSpec, NativeInputTensor } from './native';
+import type { NativeCallOptions, NativeCallSpec } from './native';
 import type { PredictionClientOptions } from './client';
 import { describe, InputTensors, OutputTypes, TensorInput, toNativeInput } from './tensor';
 
@@ -253,34 +253,39 @@ function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown
   }
 }
 
-
 /** The values resolved before an option, by name (for the checks that relate two options). */
 type Earlier = Readonly<Record<string, unknown>>;
+
+/** A PredictionClient's use of an option (RunOptionSpec.client). */
+type ClientRole = 'bound' | 'default' | 'call';
 
 /**
  * One run() option: how it is checked, what a PredictionClient does with it,
  * and what it becomes in the native request. Everything about run options is
  * derived from the table below; adding one is an entry there (and, when the
  * kernel needs it, a field of the native spec: DEVELOPMENT.md).
+ *
+ * `R` is what `resolve` gives, `F` the option's final resolved value (what
+ * `relate` gives, else `R`).
  */
-interface RunOptionSpec {
+interface RunOptionSpec<C extends ClientRole = ClientRole, R = unknown, F = R> {
   /**
    * A PredictionClient's use of it: 'bound' given to the constructor only (it
    * makes the client's channel; refused per call), 'default' a constructor
    * default that the call's own value overrides, 'call' per call only.
    */
-  client: 'bound' | 'default' | 'call';
+  client: C;
   /**
    * Validates the value given as `name` (undefined when absent) and returns it
    * with its default applied, in the addon's terms. Throws TypeError /
    * RangeError naming the option.
    */
-  resolve?: (value: unknown, name: string) => unknown;
+  resolve?: (value: unknown, name: string) => R;
   /**
    * Checks the resolved value against the options resolved before it (run()
    * only, after `resolve`) and returns it, converted when that depends on them.
    */
-  relate?: (value: never, name: string, earlier: Earlier) => unknown;
+  relate?: (value: R, name: string, earlier: Earlier) => F;
   /** The deprecated other name of this option: giving both is a TypeError. */
   alias?: keyof RunOptions;
   /** This name is the deprecated alias of that option, resolved there. */
@@ -292,10 +297,13 @@ interface RunOptionSpec {
   /** Header-like: a call's value is added to the client's default instead of replacing it. */
   addsToDefault?: true;
   /** Its fields in the native spec of a prepared call (what fixes the kernel). */
-  spec?: (resolved: never) => Partial<NativeCallSpec>;
+  spec?: (resolved: F) => Partial<NativeCallSpec>;
   /** Its fields in the native per-call options; undefined when it has nothing to send. */
-  callOption?: (resolved: never) => Partial<NativeCallOptions> | undefined;
+  callOption?: (resolved: F) => Partial<NativeCallOptions> | undefined;
 }
+
+/** An entry of the table, its types inferred: `spec` and `callOption` take what `resolve` (and `relate`) give. */
+const option = <const C extends ClientRole, R, F = R>(spec: RunOptionSpec<C, R, F>): RunOptionSpec<C, R, F> => spec;
 
 /**
  * Every name of RunOptions, each with its role in PredictionClientOptions: the
@@ -303,127 +311,128 @@ interface RunOptionSpec {
  * client option that run() lacks shows as a missing entry `never`).
  */
 type RunOptionTable = {
-  readonly [K in keyof RunOptions]-?: RunOptionSpec & {
+  readonly [K in keyof RunOptions]-?: Pick<RunOptionSpec, 'alias' | 'aliasOf' | 'group'> & {
     client: K extends keyof PredictionClientOptions ? 'bound' | 'default' : 'call';
   };
 } & { readonly [K in Exclude<keyof PredictionClientOptions, keyof RunOptions>]: never };
 
 const frozenCopy = (given: object): object => Object.freeze({ ...given });
 
-/** The run() options in the order they are checked (which error comes first). */
+/** The run() options in the order they are checked (which error comes first) and listed in messages. */
 export const RUN_OPTIONS = {
-  targetAddress: {
+  targetAddress: option({
     client: 'bound',
     resolve: (value, name) => checkTargetAddress(value, name),
-    spec: (targetAddress: string) => ({ targetAddress }),
-  },
-  modelName: {
+    spec: (targetAddress) => ({ targetAddress }),
+  }),
+  modelName: option({
     client: 'default',
     resolve: (value, name) => checkModelName(value, name),
-    spec: (modelName: string) => ({ modelName }),
-  },
-  modelVersion: {
+    spec: (modelName) => ({ modelName }),
+  }),
+  modelVersion: option({
     client: 'default',
     group: 'version',
     resolve: (value, name) => checkModelVersion(value, name),
-    spec: (modelVersion: number) => ({ modelVersion }),
-  },
-  versionLabel: {
+    spec: (modelVersion) => ({ modelVersion }),
+  }),
+  versionLabel: option({
     client: 'default',
     group: 'version',
     resolve: (value, name) => checkVersionLabel(value, name),
-    relate: (versionLabel: string, _name, earlier) => {
+    relate: (versionLabel, _name, earlier) => {
       checkVersionChoice(earlier.modelVersion as number, versionLabel);
       return versionLabel;
     },
-    spec: (versionLabel: string) => ({ versionLabel }),
-  },
-  signatureName: {
+    spec: (versionLabel) => ({ versionLabel }),
+  }),
+  signatureName: option({
     client: 'default',
     resolve: (value, name) => checkSignatureName(value, name),
-    spec: (signatureName: string) => ({ signatureName }),
-  },
-  deadlineMillis: {
+    spec: (signatureName) => ({ signatureName }),
+  }),
+  deadlineMillis: option({
     client: 'default',
     group: 'deadline',
     alias: 'maxRpcDeadlineMillis',
     resolve: (value, name) => checkDeadline(value, name),
-    spec: (maxRpcDeadlineMillis: number) => ({ maxRpcDeadlineMillis }),
-  },
+    spec: (maxRpcDeadlineMillis) => ({ maxRpcDeadlineMillis }),
+  }),
   maxRpcDeadlineMillis: { client: 'default', group: 'deadline', aliasOf: 'deadlineMillis' },
-  signal: { client: 'call', resolve: (value, name) => checkSignal(value, name) },
-  inputTensorAliases: {
+  signal: option({ client: 'call', resolve: (value, name) => checkSignal(value, name) }),
+  inputTensorAliases: option({
     client: 'call',
     resolve: (value, name) => checkAliases(value, name),
-    spec: (inputTensorAliases: string[]) => ({ inputTensorAliases }),
-  },
-  inputTensors: {
+    spec: (inputTensorAliases) => ({ inputTensorAliases }),
+  }),
+  inputTensors: option({
     client: 'call',
     // An array first; its tensors are converted once its length is known to match the aliases.
-    resolve: (value, name): NativeInputTensor[] => {
+    resolve: (value, name): unknown[] => {
       if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of tensors, got ${describe(value)}`);
       return value;
     },
-    relate: (tensors: unknown[], name, earlier) => {
+    relate: (tensors, name, earlier) => {
       checkSameLength(earlier.inputTensorAliases as string[], 'inputTensorAliases', tensors, name);
       return tensors.map((tensor, i) => toNativeInput(tensor, `${name}[${i}]`));
     },
-    spec: (inputTensors: NativeInputTensor[]) => ({ inputTypes: inputTensors.map((tensor) => tensor.dtype) }),
-  },
-  outputTensorAliases: {
+    spec: (inputTensors) => ({ inputTypes: inputTensors.map((tensor) => tensor.dtype) }),
+  }),
+  outputTensorAliases: option({
     client: 'default',
     resolve: (value, name) => checkAliases(value, name),
-    spec: (outputTensorAliases: string[]) => ({ outputTensorAliases }),
-  },
-  outputTypes: {
+    spec: (outputTensorAliases) => ({ outputTensorAliases }),
+  }),
+  outputTypes: option({
     client: 'default',
     resolve: (value, name) => checkOutputTypes(value, name),
-    relate: (outputTypes: DType[], name, earlier) => {
+    relate: (outputTypes, name, earlier) => {
       checkSameLength(earlier.outputTensorAliases as string[], 'outputTensorAliases', outputTypes, name);
       return outputTypes;
     },
-    spec: (outputTypes: DType[]) => ({ outputTypes: outputTypes.map((dtype) => DTYPES[dtype].tfType) }),
-  },
-  channelOptions: {
+    spec: (outputTypes) => ({ outputTypes: outputTypes.map((dtype) => DTYPES[dtype].tfType) }),
+  }),
+  channelOptions: option({
     client: 'bound',
     resolve: (value, name) => resolveChannelOptions(value, name),
     clientDefault: frozenCopy,
-    spec: (channel: ResolvedChannelOptions) => ({
+    spec: (channel) => ({
       maxSendMessageBytes: channel.maxSendMessageBytes,
       maxReceiveMessageBytes: channel.maxReceiveMessageBytes,
       channelOptions: channel.text,
     }),
-  },
-  credentials: {
+  }),
+  credentials: option({
     client: 'bound',
     resolve: (value, name) => tlsCredentialsId(value, name),
     clientDefault: (given: TlsCredentials) => given,
-    spec: (tlsCredentialsId: number) => ({ tlsCredentialsId }),
-  },
-  metadata: {
+    spec: (tlsCredentialsId) => ({ tlsCredentialsId }),
+  }),
+  metadata: option({
     client: 'default',
     resolve: (value, name) => resolveMetadata(value, name),
     clientDefault: frozenCopy,
     addsToDefault: true,
-    callOption: (metadata: FlatMetadata) => (metadata.length === 0 ? undefined : { metadata }),
-  },
-  waitForReady: {
+    callOption: (metadata) => (metadata.length === 0 ? undefined : { metadata }),
+  }),
+  waitForReady: option({
     client: 'default',
     resolve: (value, name) => checkWaitForReady(value, name),
-    callOption: (waitForReady: boolean) => (waitForReady ? { waitForReady } : undefined),
-  },
+    callOption: (waitForReady) => (waitForReady ? { waitForReady } : undefined),
+  }),
 } satisfies RunOptionTable;
 
 type RunOptionName = keyof typeof RUN_OPTIONS;
-type Resolvers = { [K in RunOptionName as (typeof RUN_OPTIONS)[K] extends { resolve: unknown } ? K : never]:
-  (typeof RUN_OPTIONS)[K] };
+type ResolvedName = { [K in RunOptionName]: (typeof RUN_OPTIONS)[K] extends { aliasOf: string } ? never : K }[RunOptionName];
 
 /** Validated options with defaults applied, in the addon's terms: one field per option (an alias resolves under its option's name). */
 export type ResolvedRunOptions = {
-  -readonly [K in keyof Resolvers]: Resolvers[K] extends { resolve: (...args: never[]) => infer R } ? R : never;
+  -readonly [K in ResolvedName]: (typeof RUN_OPTIONS)[K] extends { relate?: (...args: never[]) => infer F } ? F : never;
 };
 
-const ENTRIES = Object.entries(RUN_OPTIONS) as [RunOptionName, RunOptionSpec][];
+/** The table's entries, in its order. */
+export const RUN_OPTION_ENTRIES = Object.entries(RUN_OPTIONS) as [RunOptionName, RunOptionSpec<ClientRole, unknown, unknown>][];
+const ENTRIES = RUN_OPTION_ENTRIES;
 
 /** The names run() accepts. */
 export const RUN_OPTION_NAMES: readonly string[] = ENTRIES.map(([name]) => name);
