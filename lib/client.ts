@@ -1,26 +1,19 @@
 // A client bound to one PredictionService, with per-client defaults, for
 // services that call the same server all day. The addon shares one gRPC
 // channel per target and one kernel per attribute set, so a client is cheap.
-import { ChannelOptions, resolveChannelOptions } from './channel-options';
+import type { ChannelOptions } from './channel-options';
 import type { DType } from './dtypes';
 import { RemotePredictError } from './errors';
-import { Metadata, resolveMetadata } from './metadata';
-import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
+import type { Metadata } from './metadata';
+import type { TlsCredentials } from './tls-credentials';
 import {
-  checkAliases,
   checkKnownKeys,
-  checkMillis,
-  checkModelName,
-  checkModelVersion,
   checkObject,
-  checkOutputTypes,
-  checkSignatureName,
   checkTargetAddress,
   checkVersionChoice,
-  checkVersionLabel,
-  checkWaitForReady,
-  givenName,
+  givenOption,
   resolveRunOptions,
+  RUN_OPTION_ENTRIES,
   RunOptions,
 } from './options';
 import { runRecorded, runReturningStatusRecorded, RunStatusResult } from './run';
@@ -106,11 +99,17 @@ export type ClientRunOptions<
     ? { outputTensorAliases?: readonly string[] } : { outputTensorAliases: readonly string[] })
   & (D extends { readonly outputTypes: readonly string[] } ? { outputTypes?: OutputTypes<O> } : { outputTypes: OutputTypes<O> });
 
-const CLIENT_OPTIONS: readonly (keyof PredictionClientOptions)[] = [
-  'targetAddress', 'modelName', 'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis',
-  'maxRpcDeadlineMillis', 'outputTensorAliases', 'outputTypes', 'channelOptions', 'credentials', 'metadata',
-  'waitForReady',
-];
+/** What the constructor takes: the options that bind a client or that it keeps as defaults. */
+const CLIENT_OPTIONS = RUN_OPTION_ENTRIES.filter(([, spec]) => spec.client !== 'call');
+/** What only the constructor takes (a call giving them is refused). */
+const BOUND_OPTIONS = CLIENT_OPTIONS.filter(([, spec]) => spec.client === 'bound').map(([name]) => name);
+const CLIENT_OPTION_NAMES = CLIENT_OPTIONS.map(([name]) => name);
+
+/** Options a call replaces together: giving any of them replaces the client's defaults of them all. */
+const GROUPS = new Map<string, (keyof RunOptions)[]>();
+for (const [name, { group }] of RUN_OPTION_ENTRIES) {
+  if (group !== undefined) GROUPS.set(group, [...(GROUPS.get(group) ?? []), name]);
+}
 
 /**
  * Calls one target with per-client defaults.
@@ -131,34 +130,20 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   /** Validates the defaults now (TypeError / RangeError naming the option). */
   constructor(options: CheckedPredictionClientOptions<D>) {
     const o = checkObject(options, 'PredictionClient options');
-    checkKnownKeys(o, CLIENT_OPTIONS, 'PredictionClient options');
+    checkKnownKeys(o, CLIENT_OPTION_NAMES, 'PredictionClient options');
     this.targetAddress = checkTargetAddress(o.targetAddress);
-    const defaults: { -readonly [K in keyof ClientDefaults]: ClientDefaults[K] } = {};
-    if (o.modelName !== undefined) defaults.modelName = checkModelName(o.modelName);
-    if (o.modelVersion !== undefined) defaults.modelVersion = checkModelVersion(o.modelVersion);
-    if (o.versionLabel !== undefined) defaults.versionLabel = checkVersionLabel(o.versionLabel);
-    checkVersionChoice(defaults.modelVersion ?? -1, defaults.versionLabel ?? '');
-    if (o.signatureName !== undefined) defaults.signatureName = checkSignatureName(o.signatureName);
-    const deadlineName = givenName(o, 'deadlineMillis', 'maxRpcDeadlineMillis');
-    if (deadlineName !== undefined) defaults.deadlineMillis = checkMillis(o[deadlineName], deadlineName);
-    if (o.outputTensorAliases !== undefined) {
-      defaults.outputTensorAliases = Object.freeze(checkAliases(o.outputTensorAliases, 'outputTensorAliases'));
+    const defaults: Record<string, unknown> = {};
+    for (const [name, spec] of CLIENT_OPTIONS) {
+      // An alias (no resolve of its own) is read under its option's name.
+      if (name === 'targetAddress' || spec.resolve === undefined) continue;
+      const { value, givenAs } = givenOption(o, name);
+      if (value === undefined) continue;
+      const resolved = spec.resolve(value, givenAs);
+      defaults[name] = spec.clientDefault !== undefined ? spec.clientDefault(value as never)
+        : Array.isArray(resolved) ? Object.freeze(resolved) : resolved;
     }
-    if (o.outputTypes !== undefined) defaults.outputTypes = Object.freeze(checkOutputTypes(o.outputTypes));
-    if (o.credentials !== undefined) {
-      tlsCredentialsId(o.credentials, 'credentials');
-      defaults.credentials = o.credentials as TlsCredentials;
-    }
-    if (o.channelOptions !== undefined) {
-      resolveChannelOptions(o.channelOptions, 'channelOptions');
-      defaults.channelOptions = Object.freeze({ ...(o.channelOptions as ChannelOptions) });
-    }
-    if (o.metadata !== undefined) {
-      resolveMetadata(o.metadata, 'metadata');
-      defaults.metadata = Object.freeze({ ...(o.metadata as Metadata) });
-    }
-    if (o.waitForReady !== undefined) defaults.waitForReady = checkWaitForReady(o.waitForReady);
-    this.defaults = Object.freeze(defaults);
+    checkVersionChoice((defaults.modelVersion as number | undefined) ?? -1, (defaults.versionLabel as string | undefined) ?? '');
+    this.defaults = Object.freeze(defaults) as ClientDefaults;
   }
 
   /**
@@ -228,7 +213,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
 
   #merge(options: unknown): RunOptions {
     const call = checkObject(options, 'options');
-    for (const bound of ['targetAddress', 'channelOptions', 'credentials'] as const) {
+    for (const bound of BOUND_OPTIONS) {
       if (bound in call) {
         throw new TypeError(
           `options.${bound} cannot be given per call: a client is bound to one channel (${this.targetAddress}); ` +
@@ -236,21 +221,20 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
         );
       }
     }
-    // A version or a label given with the call replaces both defaults (they exclude each other).
-    const versionGiven = call.modelVersion !== undefined || call.versionLabel !== undefined;
-    // So does a deadline, under either of its names (run() refuses both names in one call).
-    const deadlineGiven = call.deadlineMillis !== undefined || call.maxRpcDeadlineMillis !== undefined;
-    const merged: Record<string, unknown> = {
-      ...this.defaults,
-      ...(versionGiven ? { modelVersion: undefined, versionLabel: undefined } : {}),
-      ...(deadlineGiven ? { deadlineMillis: undefined } : {}),
-      ...call,
-      targetAddress: this.targetAddress,
-    };
+    const merged: Record<string, unknown> = { ...this.defaults };
+    // A version or a label given with the call replaces both defaults (they exclude each other); so
+    // does a deadline, under either of its names (run() refuses both names in one call).
+    for (const members of GROUPS.values()) {
+      if (members.some((name) => call[name] !== undefined)) for (const name of members) delete merged[name];
+    }
+    Object.assign(merged, call, { targetAddress: this.targetAddress });
     // Headers add up: the call's own win for the same name.
-    if (this.defaults.metadata !== undefined && call.metadata !== undefined && call.metadata !== null &&
-        typeof call.metadata === 'object' && !Array.isArray(call.metadata)) {
-      merged.metadata = { ...this.defaults.metadata, ...(call.metadata as Metadata) };
+    for (const [name, spec] of CLIENT_OPTIONS) {
+      const own = call[name];
+      const kept = (this.defaults as Record<string, unknown>)[name];
+      if (spec.addsToDefault && kept !== undefined && typeof own === 'object' && own !== null && !Array.isArray(own)) {
+        merged[name] = { ...kept, ...own };
+      }
     }
     for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
     return merged as unknown as RunOptions;

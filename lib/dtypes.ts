@@ -33,6 +33,21 @@ export const DTYPES: Readonly<Record<DType, DTypeInfo>> = {
   uint64: { tfType: 23, arrayType: BigUint64Array, valuesPerElement: 1 },
 };
 
+/** The values of each integer dtype: [min, max]. */
+export const INTEGER_RANGES: Readonly<Partial<Record<DType, readonly [bigint, bigint]>>> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** Every dtype, quoted, for messages: "'float32', 'float64', ...". */
+export const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
+
 const BY_TF_TYPE = new Map<number, DType>(
   (Object.keys(DTYPES) as DType[]).map((name) => [DTYPES[name].tfType, name]),
 );

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
+/** This package's directory (dist/ is one level down). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const ADDON = 'tfserving_remote_predict.node';
 
 /**

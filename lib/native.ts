@@ -37,8 +37,8 @@ export interface NativeCallSpec {
 
 /** Per-call options of call(): checked by lib/ (metadata.ts). */
 export interface NativeCallOptions {
-  metadata: (string | Uint8Array)[];  // [key, value, key, value, ...]
-  waitForReady: boolean;
+  metadata?: (string | Uint8Array)[];  // [key, value, key, value, ...]; absent: none
+  waitForReady?: boolean;  // absent: false
 }
 
 export interface NativePredictResult {

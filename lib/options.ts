@@ -6,11 +6,12 @@
 // name, an empty string, a repeated alias, a conflicting pair) is a TypeError;
 // a number out of range or a count that does not match is a RangeError. Every
 // message starts with the name of the option at fault.
-import { ChannelOptions, ResolvedChannelOptions, resolveChannelOptions } from './channel-options';
-import { DTYPES, DType, isDType } from './dtypes';
+import { ChannelOptions, resolveChannelOptions } from './channel-options';
+import { DTYPE_LIST, DTYPES, DType, isDType } from './dtypes';
 import { Metadata, resolveMetadata } from './metadata';
 import { TlsCredentials, tlsCredentialsId } from './tls-credentials';
-import type { NativeCallOptions, NativeInputTensor } from './native';
+import type { NativeCallOptions, NativeCallSpec } from './native';
+import type { PredictionClientOptions } from './client';
 import { describe, InputTensors, OutputTypes, TensorInput, toNativeInput } from './tensor';
 
 /**
@@ -82,33 +83,6 @@ export const RUN_OPTION_DEFAULTS = Object.freeze({
   /** @deprecated The same as `deadlineMillis`. */
   maxRpcDeadlineMillis: 3000,
 });
-
-/** Validated options with defaults applied, in the addon's terms. */
-export interface ResolvedRunOptions {
-  targetAddress: string;
-  modelName: string;
-  modelVersion: number;
-  versionLabel: string;
-  signatureName: string;
-  deadlineMillis: number;
-  inputTensorAliases: string[];
-  inputTensors: NativeInputTensor[];
-  outputTensorAliases: string[];
-  outputTypes: DType[];
-  signal: AbortSignal | undefined;
-  channelOptions: ResolvedChannelOptions;
-  tlsCredentialsId: number;
-  /** undefined: no metadata, no waitForReady. */
-  callOptions: NativeCallOptions | undefined;
-}
-
-const KNOWN_OPTIONS: readonly (keyof RunOptions)[] = [
-  'targetAddress', 'modelName', 'inputTensorAliases', 'inputTensors', 'outputTensorAliases', 'outputTypes',
-  'modelVersion', 'versionLabel', 'signatureName', 'deadlineMillis', 'maxRpcDeadlineMillis', 'signal', 'channelOptions',
-  'credentials', 'metadata', 'waitForReady',
-];
-
-const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
 
 export function checkObject(value: unknown, name: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -282,13 +256,6 @@ export function checkWaitForReady(value: unknown, name = 'waitForReady'): boolea
   return value;
 }
 
-/** The per-call options the addon takes, or undefined when there are none. */
-export function resolveCallOptions(o: Record<string, unknown>): NativeCallOptions | undefined {
-  const metadata = resolveMetadata(o.metadata);
-  const waitForReady = checkWaitForReady(o.waitForReady);
-  return metadata.length === 0 && !waitForReady ? undefined : { metadata, waitForReady };
-}
-
 function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown[], otherName: string): void {
   if (aliases.length !== other.length) {
     throw new RangeError(
@@ -298,39 +265,252 @@ function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown
   }
 }
 
+/** The values resolved before an option, by name (for the checks that relate two options). */
+type Earlier = Readonly<Record<string, unknown>>;
+
+/** A PredictionClient's use of an option (RunOptionSpec.client). */
+type ClientRole = 'bound' | 'default' | 'call';
+
+/**
+ * One run() option: how it is checked, what a PredictionClient does with it,
+ * and what it becomes in the native request. Everything about run options is
+ * derived from the table below; adding one is an entry there (and, when the
+ * kernel needs it, a field of the native spec: DEVELOPMENT.md).
+ *
+ * `R` is what `resolve` gives, `F` the option's final resolved value (what
+ * `relate` gives, else `R`).
+ */
+interface RunOptionSpec<C extends ClientRole = ClientRole, R = unknown, F = R> {
+  /**
+   * A PredictionClient's use of it: 'bound' given to the constructor only (it
+   * makes the client's channel; refused per call), 'default' a constructor
+   * default that the call's own value overrides, 'call' per call only.
+   */
+  client: C;
+  /**
+   * Validates the value given as `name` (undefined when absent) and returns it
+   * with its default applied, in the addon's terms. Throws TypeError /
+   * RangeError naming the option.
+   */
+  resolve?: (value: unknown, name: string) => R;
+  /**
+   * Checks the resolved value against the options resolved before it (run()
+   * only, after `resolve`) and returns it, converted when that depends on them.
+   */
+  relate?: (value: R, name: string, earlier: Earlier) => F;
+  /** The deprecated other name of this option: giving both is a TypeError. */
+  alias?: keyof RunOptions;
+  /** This name is the deprecated alias of that option, resolved there. */
+  aliasOf?: keyof RunOptions;
+  /** A call giving any option of a group replaces the client's defaults of the whole group. */
+  group?: string;
+  /** What a client keeps as its default, from the value given (default: the resolved value, frozen). */
+  clientDefault?: (given: never) => unknown;
+  /** Header-like: a call's value is added to the client's default instead of replacing it. */
+  addsToDefault?: true;
+  /** Its fields in the native spec of a prepared call (what fixes the kernel). */
+  spec?: (resolved: F) => Partial<NativeCallSpec>;
+  /** Its fields in the native per-call options; undefined when it has nothing to send. */
+  callOption?: (resolved: F) => Partial<NativeCallOptions> | undefined;
+}
+
+/** An entry of the table, its types inferred: `spec` and `callOption` take what `resolve` (and `relate`) give. */
+const option = <const C extends ClientRole, R, F = R>(spec: RunOptionSpec<C, R, F>): RunOptionSpec<C, R, F> => spec;
+
+/**
+ * Every name of RunOptions, each with its role in PredictionClientOptions: the
+ * compiler checks that the table and both interfaces name the same options (a
+ * client option that run() lacks shows as a missing entry `never`).
+ */
+type RunOptionTable = {
+  readonly [K in keyof RunOptions]-?: Pick<RunOptionSpec, 'alias' | 'aliasOf' | 'group'> & {
+    client: K extends keyof PredictionClientOptions ? 'bound' | 'default' : 'call';
+  };
+} & { readonly [K in Exclude<keyof PredictionClientOptions, keyof RunOptions>]: never };
+
+const frozenCopy = (given: object): object => Object.freeze({ ...given });
+
+/** The run() options in the order they are checked (which error comes first) and listed in messages. */
+export const RUN_OPTIONS = {
+  targetAddress: option({
+    client: 'bound',
+    resolve: (value, name) => checkTargetAddress(value, name),
+    spec: (targetAddress) => ({ targetAddress }),
+  }),
+  modelName: option({
+    client: 'default',
+    resolve: (value, name) => checkModelName(value, name),
+    spec: (modelName) => ({ modelName }),
+  }),
+  modelVersion: option({
+    client: 'default',
+    group: 'version',
+    resolve: (value, name) => checkModelVersion(value, name),
+    spec: (modelVersion) => ({ modelVersion }),
+  }),
+  versionLabel: option({
+    client: 'default',
+    group: 'version',
+    resolve: (value, name) => checkVersionLabel(value, name),
+    relate: (versionLabel, _name, earlier) => {
+      checkVersionChoice(earlier.modelVersion as number, versionLabel);
+      return versionLabel;
+    },
+    spec: (versionLabel) => ({ versionLabel }),
+  }),
+  signatureName: option({
+    client: 'default',
+    resolve: (value, name) => checkSignatureName(value, name),
+    spec: (signatureName) => ({ signatureName }),
+  }),
+  deadlineMillis: option({
+    client: 'default',
+    group: 'deadline',
+    alias: 'maxRpcDeadlineMillis',
+    resolve: (value, name) => checkDeadline(value, name),
+    spec: (maxRpcDeadlineMillis) => ({ maxRpcDeadlineMillis }),
+  }),
+  maxRpcDeadlineMillis: { client: 'default', group: 'deadline', aliasOf: 'deadlineMillis' },
+  signal: option({ client: 'call', resolve: (value, name) => checkSignal(value, name) }),
+  inputTensorAliases: option({
+    client: 'call',
+    resolve: (value, name) => checkAliases(value, name),
+    spec: (inputTensorAliases) => ({ inputTensorAliases }),
+  }),
+  inputTensors: option({
+    client: 'call',
+    // An array first; its tensors are converted once its length is known to match the aliases.
+    resolve: (value, name): unknown[] => {
+      if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of tensors, got ${describe(value)}`);
+      return value;
+    },
+    relate: (tensors, name, earlier) => {
+      checkSameLength(earlier.inputTensorAliases as string[], 'inputTensorAliases', tensors, name);
+      return tensors.map((tensor, i) => toNativeInput(tensor, `${name}[${i}]`));
+    },
+    spec: (inputTensors) => ({ inputTypes: inputTensors.map((tensor) => tensor.dtype) }),
+  }),
+  outputTensorAliases: option({
+    client: 'default',
+    resolve: (value, name) => checkAliases(value, name),
+    spec: (outputTensorAliases) => ({ outputTensorAliases }),
+  }),
+  outputTypes: option({
+    client: 'default',
+    resolve: (value, name) => checkOutputTypes(value, name),
+    relate: (outputTypes, name, earlier) => {
+      checkSameLength(earlier.outputTensorAliases as string[], 'outputTensorAliases', outputTypes, name);
+      return outputTypes;
+    },
+    spec: (outputTypes) => ({ outputTypes: outputTypes.map((dtype) => DTYPES[dtype].tfType) }),
+  }),
+  channelOptions: option({
+    client: 'bound',
+    resolve: (value, name) => resolveChannelOptions(value, name),
+    clientDefault: frozenCopy,
+    spec: (channel) => ({
+      maxSendMessageBytes: channel.maxSendMessageBytes,
+      maxReceiveMessageBytes: channel.maxReceiveMessageBytes,
+      channelOptions: channel.text,
+    }),
+  }),
+  credentials: option({
+    client: 'bound',
+    resolve: (value, name) => tlsCredentialsId(value, name),
+    clientDefault: (given: TlsCredentials) => given,
+    spec: (tlsCredentialsId) => ({ tlsCredentialsId }),
+  }),
+  metadata: option({
+    client: 'default',
+    resolve: (value, name) => resolveMetadata(value, name),
+    clientDefault: frozenCopy,
+    addsToDefault: true,
+    callOption: (metadata) => (metadata.length === 0 ? undefined : { metadata }),
+  }),
+  waitForReady: option({
+    client: 'default',
+    resolve: (value, name) => checkWaitForReady(value, name),
+    callOption: (waitForReady) => (waitForReady ? { waitForReady } : undefined),
+  }),
+} satisfies RunOptionTable;
+
+type RunOptionName = keyof typeof RUN_OPTIONS;
+type ResolvedName = { [K in RunOptionName]: (typeof RUN_OPTIONS)[K] extends { aliasOf: string } ? never : K }[RunOptionName];
+
+/** Validated options with defaults applied, in the addon's terms: one field per option (an alias resolves under its option's name). */
+export type ResolvedRunOptions = {
+  -readonly [K in ResolvedName]: (typeof RUN_OPTIONS)[K] extends { relate?: (...args: never[]) => infer F } ? F : never;
+};
+
+/** The table's entries, in its order. */
+export const RUN_OPTION_ENTRIES = Object.entries(RUN_OPTIONS) as [RunOptionName, RunOptionSpec<ClientRole, unknown, unknown>][];
+const ENTRIES = RUN_OPTION_ENTRIES;
+
+/** The names run() accepts. */
+export const RUN_OPTION_NAMES: readonly string[] = ENTRIES.map(([name]) => name);
+
+/**
+ * The value of option `name` in `options`, and the name it was given under:
+ * an option with a deprecated alias is read under whichever was given (both is
+ * a TypeError). `prefix` is how messages refer to the object, e.g. `'options.'`.
+ */
+export function givenOption(
+  options: Record<string, unknown>, name: RunOptionName, prefix = '',
+): { value: unknown; givenAs: string } {
+  const { alias } = RUN_OPTIONS[name] as RunOptionSpec;
+  const givenAs = alias === undefined ? name : givenName(options, name, alias, prefix) ?? name;
+  return { value: options[givenAs], givenAs };
+}
+
 /**
  * Validates run options and applies the defaults, synchronously. Throws
  * TypeError / RangeError naming the option; nothing reaches the network.
  */
 export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   const o = checkObject(options, 'options');
-  checkKnownKeys(o, KNOWN_OPTIONS, 'options');
-  const targetAddress = checkTargetAddress(o.targetAddress);
-  const modelName = checkModelName(o.modelName);
-  const modelVersion = checkModelVersion(o.modelVersion);
-  const versionLabel = checkVersionLabel(o.versionLabel);
-  checkVersionChoice(modelVersion, versionLabel);
-  const signatureName = checkSignatureName(o.signatureName);
-  const deadlineMillis = resolveDeadline(o);
-
-  const inputTensorAliases = checkAliases(o.inputTensorAliases, 'inputTensorAliases');
-  if (!Array.isArray(o.inputTensors)) {
-    throw new TypeError(`inputTensors must be an array of tensors, got ${describe(o.inputTensors)}`);
+  checkKnownKeys(o, RUN_OPTION_NAMES, 'options');
+  const resolved: Record<string, unknown> = {};
+  for (const [name, spec] of ENTRIES) {
+    if (spec.resolve === undefined) continue;
+    const { value, givenAs } = givenOption(o, name);
+    const own = spec.resolve(value, givenAs);
+    resolved[name] = spec.relate === undefined ? own : spec.relate(own as never, givenAs, resolved);
   }
-  checkSameLength(inputTensorAliases, 'inputTensorAliases', o.inputTensors, 'inputTensors');
-  const inputTensors = o.inputTensors.map((tensor: unknown, i) => toNativeInput(tensor, `inputTensors[${i}]`));
+  return resolved as ResolvedRunOptions;
+}
 
-  const outputTensorAliases = checkAliases(o.outputTensorAliases, 'outputTensorAliases');
-  const outputTypes = checkOutputTypes(o.outputTypes);
-  checkSameLength(outputTensorAliases, 'outputTensorAliases', outputTypes, 'outputTypes');
+/** Strings may hold any character: prefixed with their length, no two keys collide. */
+const lengthPrefixed = (text: string): string => `${text.length}:${text}`;
 
-  const signal = checkSignal(o.signal);
-  const channelOptions = resolveChannelOptions(o.channelOptions);
-  const tlsId = tlsCredentialsId(o.credentials);
-  const callOptions = resolveCallOptions(o);
-  return {
-    targetAddress, modelName, modelVersion, versionLabel, signatureName, deadlineMillis,
-    inputTensorAliases, inputTensors, outputTensorAliases, outputTypes, signal, channelOptions,
-    tlsCredentialsId: tlsId, callOptions,
-  };
+function keyPart(value: unknown): string {
+  if (typeof value === 'string') return lengthPrefixed(value);
+  if (Array.isArray(value)) return `${value.length}[${value.map(keyPart).join(',')}]`;
+  return String(value);
+}
+
+/**
+ * What fixes the kernel of a call with these options, and the key that
+ * identifies it (equal specs, equal keys; different specs, different keys).
+ */
+export function nativeCallSpec(
+  resolved: ResolvedRunOptions, failOpOnRpcError: boolean,
+): { spec: NativeCallSpec; key: string } {
+  const spec: Partial<NativeCallSpec> = { failOpOnRpcError };
+  const values = resolved as Record<string, unknown>;
+  for (const [name, option] of ENTRIES) {
+    if (option.spec !== undefined) Object.assign(spec, option.spec(values[name] as never));
+  }
+  const key = Object.values(spec).map(keyPart).join(';');
+  return { spec: spec as NativeCallSpec, key };
+}
+
+/** The addon's per-call options for these options, or undefined when there are none. */
+export function nativeCallOptions(resolved: ResolvedRunOptions): NativeCallOptions | undefined {
+  let callOptions: NativeCallOptions | undefined;
+  const values = resolved as Record<string, unknown>;
+  for (const [name, option] of ENTRIES) {
+    const part = option.callOption?.(values[name] as never);
+    if (part !== undefined) callOptions = { ...callOptions, ...part };
+  }
+  return callOptions;
 }

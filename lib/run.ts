@@ -3,7 +3,7 @@
 import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
 import { addonPath, native, NativePredictResult } from './native';
-import { resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
+import { nativeCallOptions, resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
 import { StatusCode } from './status-codes';
 import { preparedCall } from './prepared-calls';
 import { CallRecorder, processRecorder } from './stats';
@@ -192,7 +192,7 @@ function predict<T>(
     signal?.removeEventListener('abort', onAbort);
     // Once aborted, the call settles as cancelled even if its answer raced the abort.
     settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
-  }, resolved.callOptions);
+  }, nativeCallOptions(resolved));
   recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;

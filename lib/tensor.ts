@@ -1,7 +1,7 @@
 // Tensors in JS (docs/ARCHITECTURE.md#tensors-in-javascript): validation of inputs, conversion to and
 // from the addon's tensors, structural recognition of @tensorflow/tfjs tensors
 // (no dependency on tfjs) and a helper that turns outputs into tfjs tensors.
-import { DTYPES, DType, dtypeFromTfType, isDType } from './dtypes';
+import { DTYPE_LIST, DTYPES, DType, dtypeFromTfType, isDType } from './dtypes';
 import type { NativeInputTensor, NativeOutputTensor } from './native';
 
 export type NumericDType = Exclude<DType, 'string'>;
@@ -135,7 +135,6 @@ const TFJS_DTYPES: Readonly<Record<string, DType>> = {
 /** TensorShape::MaxDimensions() */
 export const MAX_RANK = 254;
 
-const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
 const utf8 = new TextEncoder();
 
 /** A short description of a value for error messages. */

@@ -9,5 +9,5 @@ cd "$root"
 npx cmake-js build --parallel "${TFSRP_BUILD_JOBS:-$(nproc)}" --log-level warn
 if [[ -d lib ]]; then
   npx tsc -p tsconfig.json
-  chmod +x dist/cli.js
+  chmod +x dist/cli/main.js
 fi

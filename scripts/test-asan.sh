@@ -72,7 +72,7 @@ shopt -u dotglob nullglob
 ln -s "$build_dir" "$pkg/build"
 cp -a "$root/test" "$root/esm" "$root/package.json" "$pkg/"
 npx tsc -p tsconfig.json --outDir "$pkg/dist"
-chmod +x "$pkg/dist/cli.js"
+chmod +x "$pkg/dist/cli/main.js"
 # Puts UBSan's own reports into files too (see the file's comment).
 ubsan_report_path="$scratch/ubsan_report_path.so"
 gcc -shared -fPIC -O1 -o "$ubsan_report_path" test/asan/ubsan_report_path.c -ldl

@@ -1,5 +1,5 @@
 'use strict';
-// The tfserving-remote-predict CLI (dist/cli.js, package.json "bin"), npm start's
+// The tfserving-remote-predict CLI (dist/cli/main.js, package.json "bin"), npm start's
 // demo, and the package's require / import entry points.
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
@@ -9,7 +9,7 @@ const path = require('node:path');
 const { startReferenceServer } = require('./support/reference_server');
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const pkg = require('../package.json');
 
 /** Runs a command; resolves with { code, stdout, stderr } whatever its exit status. */
@@ -37,9 +37,9 @@ describe('CLI', function () {
   const target = () => ['--target', server.address];
 
   it('is the package\'s bin, with a shebang', function () {
-    assert.deepEqual(pkg.bin, { 'tfserving-remote-predict': 'dist/cli.js' });
+    assert.deepEqual(pkg.bin, { 'tfserving-remote-predict': 'dist/cli/main.js' });
     assert.match(fs.readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
-    assert.equal(pkg.scripts.start, 'node dist/cli.js');
+    assert.equal(pkg.scripts.start, 'node dist/cli/main.js');
   });
 
   it('--help prints the usage', async function () {
@@ -93,10 +93,12 @@ describe('CLI', function () {
   });
 
   it('the tfjs-node version in the usage is package.json\'s peer dependency, from one constant', async function () {
-    const { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } = require('../dist/setup-tfjs-node');
+    const { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } = require('../dist/cli/setup-tfjs-node');
     assert.equal(TFJS_NODE_VERSION, pkg.peerDependencies[TFJS_NODE_PACKAGE]);
-    const source = fs.readFileSync(path.join(ROOT, 'lib', 'cli.ts'), 'utf8');
-    assert.ok(!source.includes(TFJS_NODE_VERSION), 'lib/cli.ts spells the tfjs-node version out');
+    for (const file of fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      const source = fs.readFileSync(path.join(ROOT, 'lib', file), 'utf8');
+      assert.ok(!source.includes(TFJS_NODE_VERSION), `lib/${file} spells the tfjs-node version out`);
+    }
     const main = await cli('--help');
     const setup = await cli('setup-tfjs-node', '--help');
     for (const { stdout } of [main, setup]) assert.ok(stdout.includes(`Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} `), stdout);
@@ -253,7 +255,7 @@ describe('CLI', function () {
 });
 
 describe('CLI half-precision input values', function () {
-  const { toFloat16Bits, toBfloat16Bits } = require('../dist/cli');
+  const { toFloat16Bits, toBfloat16Bits } = require('../dist/cli/half-floats');
 
   it('round to the nearest even like numpy float16 and TensorFlow bfloat16', function () {
     // [value, bits] pairs computed with numpy.float16 and tf.bfloat16.

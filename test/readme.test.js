@@ -17,7 +17,7 @@ const {
   ROOT, bothForms, expectedOutput, extractJsSnippets, makeProject, matchesLine, moduleKind, runSnippetFile, toCommonJS,
   toESM,
 } = require('./support/readme_snippets');
-const { tfjsNodeSetupStatus } = require('../dist/setup-tfjs-node');
+const { tfjsNodeSetupStatus } = require('../dist/cli/setup-tfjs-node');
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const FIXTURES = {

@@ -6,10 +6,10 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const { startReferenceServer } = require('./support/reference_server');
-const { tensorFromJson, tensorToJson } = require('../dist/json-tensors');
+const { tensorFromJson, tensorToJson } = require('../dist/cli/json-tensors');
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
 const SLOW_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'slow_remote_predict');
 

@@ -17,10 +17,10 @@ const { performance } = require('node:perf_hooks');
 
 const { startReferenceServer } = require('./support/reference_server');
 const { runInPython } = require('./support/saved_model_runners');
-const { tfjsNodeSetupStatus } = require('../dist/setup-tfjs-node');
+const { tfjsNodeSetupStatus } = require('../dist/cli/setup-tfjs-node');
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const PROBE = path.join(__dirname, 'support', 'tfjs_node_probe.js');
 const FIXTURE = path.join(__dirname, 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
 const PLACEHOLDER = 'remote-predict-target:8500';

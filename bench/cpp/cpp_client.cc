@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "process.h"
 #include "wire.h"
 
 namespace {
@@ -153,46 +154,27 @@ class Bench {
   bool Decode(const grpc::ByteBuffer& response, std::vector<float>* out) {
     using namespace bench;
     SliceReader reader(response);
-    size_t pos = 0;
-    const size_t end = reader.size();
-    while (pos < end) {
-      uint32_t field;
-      WireType type;
-      Range payload;
-      uint64_t varint;
-      if (!reader.Field(&pos, end, &field, &type, &payload, &varint)) return false;
-      if (field != kResponseOutputs || type != kLengthDelimited) continue;
+    bool decoded = false;
+    Range content;
+    // The first 'y' entry decides; reading stops there.
+    reader.ForEachField(reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
+      if (field != kResponseOutputs || type != kLengthDelimited) return true;
       Range key, value;
-      size_t p = payload.begin;
-      while (p < payload.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v;
-        if (!reader.Field(&p, payload.end, &f, &t, &r, &v)) return false;
-        if (f == kMapKey) key = r;
-        if (f == kMapValue) value = r;
-      }
+      if (!reader.MapEntry(payload, &key, &value)) return false;
       uint8_t first;
-      if (key.size() != 1 || !reader.Byte(key.begin, &first) || first != 'y') continue;
-      Range content;
+      if (key.size() != 1 || !reader.Byte(key.begin, &first) || first != 'y') return true;
       uint64_t dtype = 0;
-      p = value.begin;
-      while (p < value.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v = 0;
-        if (!reader.Field(&p, value.end, &f, &t, &r, &v)) return false;
+      decoded = reader.ForEachField(value, [&](uint32_t f, WireType t, Range r, uint64_t v) {
         if (f == kTensorDtype && t == kVarint) dtype = v;
         if (f == kTensorContent && t == kLengthDelimited) content = r;
-      }
-      if (dtype != kDtFloat || content.size() % sizeof(float) != 0) return false;
-      out->resize(content.size() / sizeof(float));
-      reader.CopyTo(content, out->data());
-      return true;
-    }
-    return false;
+        return true;
+      }) && dtype == kDtFloat && content.size() % sizeof(float) == 0;
+      return false;
+    });
+    if (!decoded) return false;
+    out->resize(content.size() / sizeof(float));
+    reader.CopyTo(content, out->data());
+    return true;
   }
 
   void Done(Call* call, const grpc::Status& status) {
@@ -241,34 +223,24 @@ double Percentile(std::vector<double>& sorted, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection"},
+                           {"--target", "--model", "--floats", "--concurrency", "--warmup-ms",
+                            "--duration-ms", "--deadline-ms"},
+                           "cpp_client --target H:P [--model NAME] [--floats N] [--concurrency C] "
+                           "[--warmup-ms W] [--duration-ms D] [--deadline-ms MS] "
+                           "[--absl-deadlock-detection]");
   Options options;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--absl-deadlock-detection") {
-      options.deadlock_detection = true;
-      --i;
-      continue;
-    }
-    if (i + 1 >= argc) { std::fprintf(stderr, "cpp_client: %s needs a value\n", flag.c_str()); return 2; }
-    const char* value = argv[i + 1];
-    if (flag == "--target") options.target = value;
-    else if (flag == "--model") options.model = value;
-    else if (flag == "--floats") options.floats = std::strtoull(value, nullptr, 10);
-    else if (flag == "--concurrency") options.concurrency = std::atoi(value);
-    else if (flag == "--warmup-ms") options.warmup_ms = std::atoi(value);
-    else if (flag == "--duration-ms") options.duration_ms = std::atoi(value);
-    else if (flag == "--deadline-ms") options.deadline_ms = std::atoi(value);
-    else { std::fprintf(stderr, "cpp_client: unknown flag %s\n", flag.c_str()); return 2; }
-  }
-  if (options.target.empty() || options.concurrency < 1) {
-    std::fprintf(stderr, "usage: cpp_client --target H:P --floats N --concurrency C "
-                         "--warmup-ms W --duration-ms D\n");
-    return 2;
-  }
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-  // Debian's absl is built with Mutex deadlock detection on: a lock-graph
-  // update and a stack trace on every absl::Mutex::Lock in gRPC. Off unless asked.
-  if (!options.deadlock_detection) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  options.target = flags.String("--target", "");
+  options.model = flags.String("--model", options.model);
+  options.floats = flags.Integer("--floats", options.floats);
+  options.concurrency = flags.Integer("--concurrency", options.concurrency);
+  options.warmup_ms = flags.Integer("--warmup-ms", options.warmup_ms);
+  options.duration_ms = flags.Integer("--duration-ms", options.duration_ms);
+  options.deadline_ms = flags.Integer("--deadline-ms", options.deadline_ms);
+  options.deadlock_detection = flags.Has("--absl-deadlock-detection");
+  if (options.target.empty()) flags.Fail("--target is required");
+  if (options.concurrency < 1) flags.Fail("--concurrency must be at least 1");
+  bench::SetUpGrpcProcess(options.deadlock_detection);
 
   Bench bench(options);
   bench.Start();

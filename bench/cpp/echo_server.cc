@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "process.h"
 #include "wire.h"
 
 namespace {
@@ -39,38 +40,24 @@ grpc::Status BuildEcho(const grpc::ByteBuffer& request, grpc::ByteBuffer* respon
   struct Input { Range key, value; };
   std::vector<Input> inputs;
   std::vector<Range> filter;
-  size_t pos = 0;
-  const size_t end = reader.size();
-  while (pos < end) {
-    uint32_t field;
-    WireType type;
-    Range payload;
-    uint64_t varint;
-    if (!reader.Field(&pos, end, &field, &type, &payload, &varint))
-      return {grpc::StatusCode::INVALID_ARGUMENT, "malformed PredictRequest"};
-    if (type != kLengthDelimited) continue;
-    if (field == kRequestModelSpec) {
-      spec = payload;
-      has_spec = true;
-    } else if (field == kRequestOutputFilter) {
-      filter.push_back(payload);
-    } else if (field == kRequestInputs) {
-      Input input;
-      size_t p = payload.begin;
-      while (p < payload.end) {
-        uint32_t f;
-        WireType t;
-        Range r;
-        uint64_t v;
-        if (!reader.Field(&p, payload.end, &f, &t, &r, &v))
-          return {grpc::StatusCode::INVALID_ARGUMENT, "malformed inputs entry"};
-        if (t != kLengthDelimited) continue;
-        if (f == kMapKey) input.key = r;
-        if (f == kMapValue) input.value = r;
-      }
-      inputs.push_back(input);
-    }
-  }
+  bool malformed_entry = false;
+  const bool well_formed =
+      reader.ForEachField(reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
+        if (type != kLengthDelimited) return true;
+        if (field == kRequestModelSpec) {
+          spec = payload;
+          has_spec = true;
+        } else if (field == kRequestOutputFilter) {
+          filter.push_back(payload);
+        } else if (field == kRequestInputs) {
+          Input input;
+          malformed_entry = !reader.MapEntry(payload, &input.key, &input.value);
+          inputs.push_back(input);
+        }
+        return !malformed_entry;
+      });
+  if (malformed_entry) return {grpc::StatusCode::INVALID_ARGUMENT, "malformed inputs entry"};
+  if (!well_formed) return {grpc::StatusCode::INVALID_ARGUMENT, "malformed PredictRequest"};
   if (inputs.empty())
     return {grpc::StatusCode::INVALID_ARGUMENT, "the PredictRequest has no inputs"};
 
@@ -146,19 +133,11 @@ class EchoService : public grpc::CallbackGenericService {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  bool deadlock_detection = false;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--absl-deadlock-detection") == 0) deadlock_detection = true;
-    else if (std::strcmp(argv[i], "--host") == 0 && i + 1 < argc) host = argv[++i];
-    else { std::fprintf(stderr, "usage: echo_server [--port N] [--host H] [--absl-deadlock-detection]\n"); return 2; }
-  }
-  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-  // Debian's absl is built with Mutex deadlock detection on: a lock-graph
-  // update and a stack trace on every absl::Mutex::Lock in gRPC. Off unless asked.
-  if (!deadlock_detection) absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection"}, {"--port", "--host"},
+                           "echo_server [--port N] [--host H] [--absl-deadlock-detection]");
+  const std::string host = flags.String("--host", "127.0.0.1");
+  const int port = static_cast<int>(flags.Integer("--port", 0));
+  bench::SetUpGrpcProcess(flags.Has("--absl-deadlock-detection"));
 
   EchoService service;
   grpc::ServerBuilder builder;

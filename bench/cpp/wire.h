@@ -65,6 +65,7 @@ class SliceReader {
   }
 
   size_t size() const { return size_; }
+  Range All() const { return {0, size_}; }
 
   bool Byte(size_t pos, uint8_t* out) {
     if (pos >= size_) return false;
@@ -107,6 +108,31 @@ class SliceReader {
       }
       default: return false;
     }
+  }
+
+  // Calls fn(field, type, payload, varint) for each field of the message in `range`
+  // until fn returns false; false when the bytes are malformed or fn stopped.
+  template <typename Fn>
+  bool ForEachField(Range range, Fn fn) {
+    size_t pos = range.begin;
+    while (pos < range.end) {
+      uint32_t field;
+      WireType type;
+      Range payload;
+      uint64_t varint = 0;
+      if (!Field(&pos, range.end, &field, &type, &payload, &varint)) return false;
+      if (!fn(field, type, payload, varint)) return false;
+    }
+    return true;
+  }
+
+  // The key and value of a map entry (both length-delimited: strings, messages).
+  bool MapEntry(Range entry, Range* key, Range* value) {
+    return ForEachField(entry, [&](uint32_t field, WireType type, Range payload, uint64_t) {
+      if (type == kLengthDelimited && field == kMapKey) *key = payload;
+      if (type == kLengthDelimited && field == kMapValue) *value = payload;
+      return true;
+    });
   }
 
   std::string Copy(Range r) {

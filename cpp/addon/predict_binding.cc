@@ -151,7 +151,9 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
     completions.Post([call](Napi::Env env) { DeliverResult(env, *call); });
   };
   if (!prepared->prepared.ok()) {
-    finish({prepared->prepared.status()});
+    RemotePredictCallResult refused;
+    refused.status = prepared->prepared.status();
+    finish(std::move(refused));
   } else {
     auto start = [prepared = *prepared->prepared, inputs = std::move(inputs), call,
                   call_options = std::move(call_options), finish = std::move(finish)]() mutable {

@@ -85,8 +85,10 @@ void StartRemotePredictCall(std::shared_ptr<const PreparedRemotePredict> prepare
                             std::function<void(RemotePredictCallResult)> on_done) {
   tensorflow::OpKernel* kernel = prepared->kernel.get();
   if (inputs.size() + 2 != static_cast<size_t>(kernel->num_inputs())) {
-    on_done({absl::InvalidArgumentError(
-        "the number of input tensors does not match the kernel's input types")});
+    RemotePredictCallResult refused;
+    refused.status = absl::InvalidArgumentError(
+        "the number of input tensors does not match the kernel's input types");
+    on_done(std::move(refused));
     return;
   }
   auto* frame = new CallFrame;

@@ -1,9 +1,10 @@
 // The CLI's deadline flag, one name in every subcommand: `--deadline MS`.
 // `serve` also takes `--timeout MS`, its former name, as a deprecated alias.
 import { MAX_DEADLINE_MILLIS } from '../options';
+import { UsageError } from './usage';
 
 /** A bad deadline flag (the commands report it as a usage error, exit status 2). */
-export class DeadlineFlagError extends Error {}
+export class DeadlineFlagError extends UsageError {}
 
 export interface DeadlineFlags {
   deadline?: string;

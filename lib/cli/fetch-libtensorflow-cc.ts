@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 
-import { isPrebuilt, libtensorflowDirectory, nativeDirectory, platformPackageName } from '../native-location';
+import { isPrebuilt, libtensorflowDirectory, nativeDirectory, PACKAGE_ROOT, platformPackageName } from '../native-location';
+import { parseCommandArgs } from './usage';
 
 export const FETCH_LIBTENSORFLOW_CC_USAGE = `Usage:
   tfserving-remote-predict fetch-libtensorflow-cc [--from DIR] [--headers] [--python PY] [--check]
@@ -40,7 +40,6 @@ export interface FetchOptions {
 }
 
 const CC = 'libtensorflow_cc.so.2';
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** What the installation lacks for loadSavedModel() (and, with headers, for setup-tfjs-node). */
 export function missingFromLibtensorflow(libDir: string, headers: boolean): string[] {
@@ -223,26 +222,13 @@ export async function fetchLibtensorflowCc(options: FetchOptions = {}): Promise<
 
 /** The CLI subcommand; returns the exit status. */
 export async function fetchLibtensorflowCcCommand(argv: string[], program = 'tfserving-remote-predict'): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        headers: { type: 'boolean' },
-        python: { type: 'string' },
-        check: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    console.error(`${program} fetch-libtensorflow-cc: ${(error as Error).message}\n\n${FETCH_LIBTENSORFLOW_CC_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(FETCH_LIBTENSORFLOW_CC_USAGE);
-    return 0;
-  }
+  const values = parseCommandArgs(argv, {
+    from: { type: 'string' },
+    headers: { type: 'boolean' },
+    python: { type: 'string' },
+    check: { type: 'boolean' },
+  }, `${program} fetch-libtensorflow-cc`, FETCH_LIBTENSORFLOW_CC_USAGE);
+  if (typeof values === 'number') return values;
   const log = (line: string) => console.log(`${program} fetch-libtensorflow-cc: ${line}`);
   if (values.check) {
     const libDir = libtensorflowDirectory();

@@ -70,6 +70,30 @@ class RemotePredictKernelTest : public ::testing::Test {
     auto kernel = MakeKernel(TwoOutputs(fail_op_on_rpc_error));
     return kernel->Run({"x"}, {AsTensor<float>({1, 2})}, {"y", "n", "s"});
   }
+
+  // A call that the mock stub keeps pending until the test completes it.
+  struct PendingCall {
+    Call call;
+    absl::Notification started;   // the stub has the call
+    absl::Notification finished;  // the kernel's done callback has run
+    KernelResult result;
+    tensorflow::CancellationManager* call_cancellation_in_done = nullptr;
+  };
+
+  // Starts a call of `kernel` under `step`; the stub keeps it in *pending.
+  static void StartPending(KernelHarness& kernel, tensorflow::CancellationManager* step,
+                           PendingCall* pending) {
+    MockPredictionServiceStub::handler() = [pending](Call call) {
+      pending->call = std::move(call);
+      pending->started.Notify();
+    };
+    kernel.Start({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"}, step,
+                 [pending](KernelResult result) {
+                   pending->result = std::move(result);
+                   pending->call_cancellation_in_done = CurrentCallCancellation();
+                   pending->finished.Notify();
+                 });
+  }
 };
 
 TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
@@ -313,79 +337,54 @@ TEST_F(RemotePredictKernelTest, NonPositiveDeadlineIsRejectedAtConstruction) {
 }
 
 TEST_F(RemotePredictKernelTest, StepCancellationCancelsTheRpc) {
-  Call pending;
-  absl::Notification started;
-  MockPredictionServiceStub::handler() = [&](Call call) {
-    pending = std::move(call);
-    started.Notify();
-  };
   auto kernel = MakeKernel(TwoOutputs(true));
   tensorflow::CancellationManager manager;
-  absl::Notification finished;
-  KernelResult result;
-  kernel->Start({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"}, &manager,
-                [&](KernelResult r) {
-                  result = std::move(r);
-                  finished.Notify();
-                });
-  started.WaitForNotification();
-  EXPECT_FALSE(pending.cancelled->load());
+  PendingCall pending;
+  StartPending(*kernel, &manager, &pending);
+  pending.started.WaitForNotification();
+  EXPECT_FALSE(pending.call.cancelled->load());
   manager.StartCancel();
-  EXPECT_TRUE(pending.cancelled->load());
-  pending.done(absl::CancelledError("call cancelled"), {});
-  finished.WaitForNotification();
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(pending.call.cancelled->load());
+  pending.call.done(absl::CancelledError("call cancelled"), {});
+  pending.finished.WaitForNotification();
+  EXPECT_EQ(pending.result.status.code(), absl::StatusCode::kCancelled);
 }
 
 TEST_F(RemotePredictKernelTest, CallCancellationOfTheThreadCancelsTheRpcAndFollowsTheCompletion) {
-  Call pending;
-  absl::Notification started;
-  MockPredictionServiceStub::handler() = [&](Call call) {
-    pending = std::move(call);
-    started.Notify();
-  };
   auto kernel = MakeKernel(TwoOutputs(true));
   tensorflow::CancellationManager step;
   tensorflow::CancellationManager call_manager;
-  tensorflow::CancellationManager* seen_in_done = nullptr;
-  absl::Notification finished;
-  KernelResult result;
+  PendingCall pending;
   {
     CallCancellationScope scope(&call_manager);
-    kernel->Start({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"}, &step,
-                  [&](KernelResult r) {
-                    result = std::move(r);
-                    seen_in_done = CurrentCallCancellation();
-                    finished.Notify();
-                  });
+    StartPending(*kernel, &step, &pending);
   }
-  started.WaitForNotification();
+  pending.started.WaitForNotification();
   EXPECT_EQ(CurrentCallCancellation(), nullptr);
   call_manager.StartCancel();
-  EXPECT_TRUE(pending.cancelled->load());
+  EXPECT_TRUE(pending.call.cancelled->load());
   EXPECT_FALSE(step.IsCancelled());
-  pending.done(absl::CancelledError("call cancelled"), {});
-  finished.WaitForNotification();
-  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(seen_in_done, &call_manager);
+  pending.call.done(absl::CancelledError("call cancelled"), {});
+  pending.finished.WaitForNotification();
+  EXPECT_EQ(pending.result.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(pending.call_cancellation_in_done, &call_manager);
   EXPECT_EQ(CurrentCallCancellation(), nullptr);
 }
 
 TEST_F(RemotePredictKernelTest, CompletionInsideTheCancelCallbackDoesNotDeadlock) {
-  Call pending;
-  MockPredictionServiceStub::handler() = [&](Call call) { pending = std::move(call); };
   auto kernel = MakeKernel(TwoOutputs(false));
   tensorflow::CancellationManager manager;
-  KernelResult result;
-  kernel->Start({"x"}, {AsTensor<float>({1})}, {"y", "n", "s"}, &manager,
-                [&](KernelResult r) { result = std::move(r); });
+  PendingCall pending;
+  StartPending(*kernel, &manager, &pending);
+  pending.started.WaitForNotification();
   // Complete from a cancellation callback registered after the kernel's, as a
   // transport that completes synchronously inside TryCancel would.
   manager.RegisterCallback(manager.get_cancellation_token(), [&] {
-    pending.done(absl::CancelledError("cancelled"), {});
+    pending.call.done(absl::CancelledError("cancelled"), {});
   });
   manager.StartCancel();
-  EXPECT_EQ(result.outputs[0].scalar<int32_t>()(), 1);
+  ASSERT_TRUE(pending.finished.HasBeenNotified());
+  EXPECT_EQ(pending.result.outputs[0].scalar<int32_t>()(), 1);
 }
 
 TEST_F(RemotePredictKernelTest, AlreadyCancelledStepNeverStartsTheRpc) {

@@ -267,7 +267,7 @@ TEST(TransportTest, EchoSmall) {
 }
 
 TEST(TransportTest, EchoEightMiBUnlimited) {
-  tfsrp_channel_options options{0, 0};
+  tfsrp_channel_options options{};  // unlimited
   ChannelHandle ch(server().target(), &options);
   ASSERT_NE(ch.channel, nullptr) << ch.error;
   std::string body(8 << 20, '\0');
@@ -284,7 +284,7 @@ TEST(TransportTest, EchoEightMiBUnlimited) {
 }
 
 TEST(TransportTest, PiecesAreSentInOrderAndReleasedOnce) {
-  tfsrp_channel_options options{0, 0};
+  tfsrp_channel_options options{};  // unlimited
   ChannelHandle ch(server().target(), &options);
   Referenced referenced;
   referenced.parts = {std::string(3 << 20, 'a'), "", std::string(70000, 'c')};
@@ -456,7 +456,8 @@ TEST(TransportTest, ChannelsAreSharedPerKey) {
   EXPECT_EQ(tfsrp_channel_count(), base + 1);
   tfsrp_channel* c = tfsrp_channel_acquire("localhost:7002", nullptr, nullptr, nullptr);
   EXPECT_EQ(tfsrp_channel_count(), base + 2);
-  tfsrp_channel_options small{0, 1024};
+  tfsrp_channel_options small{};
+  small.max_receive_message_bytes = 1024;
   tfsrp_channel* d = tfsrp_channel_acquire("localhost:7001", nullptr, &small, nullptr);
   tfsrp_tls_credentials tls{nullptr, nullptr, nullptr};
   tfsrp_channel* e = tfsrp_channel_acquire("localhost:7001", &tls, nullptr, nullptr);
@@ -487,7 +488,8 @@ TEST(TransportTest, TwoHundredConcurrentCalls) {
 }
 
 TEST(TransportTest, ResponseOverReceiveLimitIsResourceExhausted) {
-  tfsrp_channel_options options{0, 1024};
+  tfsrp_channel_options options{};
+  options.max_receive_message_bytes = 1024;
   ChannelHandle ch(server().target(), &options);
   Result r;
   tfsrp_call* call = Start(ch.channel, "/test.Echo/Echo", std::string(4096, 'x'), 5000, &r);

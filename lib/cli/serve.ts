@@ -2,12 +2,12 @@
 // TfServingRemotePredict) and answers REST predict requests with it.
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 
-import { deadlineFromFlags } from './cli/deadline';
-import { SavedModelError } from './errors';
-import { loadSavedModel } from './saved-model';
+import { SavedModelError } from '../errors';
+import { loadSavedModel } from '../saved-model';
+import { deadlineFromFlags } from './deadline';
 import { createSavedModelServer } from './saved-model-server';
+import { integerFlag, parseCommandArgs, UsageError, usageFailure } from './usage';
 
 const SERVE_SYNOPSIS = `  tfserving-remote-predict serve --saved-model DIR
       [--name NAME] [--host HOST] [--port PORT] [--target-override FROM=TO]...
@@ -44,48 +44,34 @@ Options:
 Runs until SIGINT or SIGTERM. Exit status: 0 when stopped that way, 1 when the
 SavedModel cannot be loaded or the port cannot be listened on, 2 for bad arguments.`;
 
-class ServeUsageError extends Error {}
+const SERVE_FLAGS = {
+  'saved-model': { type: 'string' },
+  name: { type: 'string' },
+  host: { type: 'string', default: '0.0.0.0' },
+  port: { type: 'string', default: '8501' },
+  'target-override': { type: 'string', multiple: true },
+  tags: { type: 'string', default: 'serve' },
+  deadline: { type: 'string' },
+  timeout: { type: 'string' },  // deprecated alias of --deadline
+} as const;
 
-type ServeArgs = ReturnType<typeof parseServeArgs>;
+type ServeArgs = ReturnType<typeof serveArgs>;
 
-function parseServeArgs(argv: string[], warn: (message: string) => void) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'saved-model': { type: 'string' },
-      name: { type: 'string' },
-      host: { type: 'string', default: '0.0.0.0' },
-      port: { type: 'string', default: '8501' },
-      'target-override': { type: 'string', multiple: true },
-      tags: { type: 'string', default: 'serve' },
-      deadline: { type: 'string' },
-      timeout: { type: 'string' },  // deprecated alias of --deadline
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return { help: true } as const;
+function serveArgs(values: Exclude<ReturnType<typeof parseCommandArgs<typeof SERVE_FLAGS>>, number>,
+  warn: (message: string) => void) {
   const dir = values['saved-model'];
-  if (!dir) throw new ServeUsageError('--saved-model DIR is required');
-  const integer = (flag: string, text: string | undefined, min: number, max: number): number | undefined => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new ServeUsageError(`--${flag}: '${text}' is not an integer in [${min}, ${max}]`);
-    }
-    return n;
-  };
+  if (!dir) throw new UsageError('--saved-model DIR is required');
   const targetOverrides: Record<string, string> = {};
   for (const spec of values['target-override'] ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new ServeUsageError(`--target-override: '${spec}' is not FROM=TO`);
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--target-override: '${spec}' is not FROM=TO`);
     targetOverrides[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   return {
-    help: false,
     dir,
     name: values.name ?? path.basename(path.resolve(dir)),
     host: values.host!,
-    port: integer('port', values.port, 0, 65535)!,
+    port: integerFlag('port', values.port, 0, 65535)!,
     tags: values.tags!.split(',').filter((t) => t !== ''),
     deadlineMillis: deadlineFromFlags({ deadline: values.deadline, timeout: values.timeout }, warn),
     targetOverrides,
@@ -94,16 +80,14 @@ function parseServeArgs(argv: string[], warn: (message: string) => void) {
 
 /** Runs until SIGINT / SIGTERM; resolves with the exit status. */
 export async function serveCommand(argv: string[], program: string): Promise<number> {
+  const values = parseCommandArgs(argv, SERVE_FLAGS, `${program} serve`, SERVE_HELP);
+  if (typeof values === 'number') return values;
   let args: ServeArgs;
   try {
-    args = parseServeArgs(argv, (message) => console.error(`${program} serve: ${message}`));
+    args = serveArgs(values, (message) => console.error(`${program} serve: ${message}`));
   } catch (error) {
-    console.error(`${program} serve: ${(error as Error).message}\n\n${SERVE_HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(SERVE_HELP);
-    return 0;
+    if (!(error instanceof UsageError)) throw error;
+    return usageFailure(`${program} serve`, error, SERVE_HELP);
   }
   let model;
   try {

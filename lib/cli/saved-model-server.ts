@@ -6,11 +6,11 @@
 //                                  → { "outputs": { "y": [3, 4, 7] } }
 import * as http from 'node:http';
 
-import { SavedModelError } from './errors';
+import { SavedModelError } from '../errors';
 import { tensorFromJson, tensorToJson } from './json-tensors';
-import type { SavedModel } from './saved-model';
-import { StatusCode } from './status-codes';
-import type { Tensor, TensorInput } from './tensor';
+import type { SavedModel } from '../saved-model';
+import { StatusCode } from '../status-codes';
+import type { Tensor, TensorInput } from '../tensor';
 
 export interface SavedModelServerOptions {
   model: SavedModel;

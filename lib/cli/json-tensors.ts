@@ -1,18 +1,11 @@
 // Tensors as JSON values, the way TF Serving's REST API writes them: nested
 // arrays whose nesting is the shape. Used by the `serve` command.
-import { DType, DTYPES } from './dtypes';
-import { describe, PlainTensorInput, Tensor } from './tensor';
+import { DType, DTYPES, INTEGER_RANGES } from '../dtypes';
+import { describe, PlainTensorInput, Tensor } from '../tensor';
 
 const JSON_DTYPES: readonly DType[] = [
   'float32', 'float64', 'int32', 'int64', 'uint64', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'bool', 'string',
 ];
-
-const INTEGER_RANGES: Partial<Record<DType, [bigint, bigint]>> = {
-  int8: [-(2n ** 7n), 2n ** 7n - 1n], uint8: [0n, 2n ** 8n - 1n],
-  int16: [-(2n ** 15n), 2n ** 15n - 1n], uint16: [0n, 2n ** 16n - 1n],
-  int32: [-(2n ** 31n), 2n ** 31n - 1n], uint32: [0n, 2n ** 32n - 1n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
-};
 
 function checkRange(value: number | bigint, dtype: DType, name: string): void {
   const range = INTEGER_RANGES[dtype];
