@@ -90,6 +90,28 @@ describe('docker', function () {
     }
   });
 
+  it('copies every file a RUN uses before `COPY . .` (the scripts it runs, and the files they name)', function () {
+    const build = dockerfileStages(read(DOCKERFILE))[0];
+    const copied = new Set();
+    const referenced = (text) => [...text.matchAll(/\bscripts\/[\w-]+(?:\.[\w-]+)*/g)].map((m) => m[0])
+      .filter((file) => fs.existsSync(path.join(ROOT, file)));
+    for (const x of build.instructions) {
+      if (x.keyword === 'COPY') {
+        const sources = x.args.split(' ').filter((a) => !a.startsWith('--')).slice(0, -1);
+        if (sources.includes('.')) return;  // the whole context from here on
+        for (const source of sources) copied.add(source);
+      } else if (x.keyword === 'RUN') {
+        const needed = referenced(runCommand(x));
+        for (let i = 0; i < needed.length; i += 1) {
+          const file = needed[i];
+          assert.ok(copied.has(file), `Dockerfile:${x.line} runs before \`COPY . .\` and needs ${file}, which is not copied yet`);
+          for (const more of referenced(read(path.join(ROOT, file)))) if (!needed.includes(more)) needed.push(more);
+        }
+      }
+    }
+    assert.fail('the build stage has no `COPY . .`');
+  });
+
   it('points the composed model\'s op at the TF Serving service by name, never by address', function () {
     const compose = read(COMPOSE);
     const services = ['tf-serving', 'composed-model'];
