@@ -4,7 +4,20 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-*/', 'bench/.build/', 'bench/results/', 'deps/', 'node_modules/', 'test/.generated/', 'test/fixtures/', 'packages/*/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-*/',
+      'bench/.build/',
+      'bench/results/',
+      'deps/',
+      'node_modules/',
+      'test/.generated/',
+      'test/fixtures/',
+      'packages/*/',
+    ],
+  },
   {
     files: ['lib/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
@@ -19,7 +32,12 @@ export default tseslint.config(
     files: ['**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
-    rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' }] },
+    rules: {
+      'no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' },
+      ],
+    },
   },
   {
     files: ['**/*.mjs'],

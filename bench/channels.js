@@ -14,7 +14,11 @@ const SETUPS = [
   { label: '1 server, 1 connection', servers: 1, channelOptions: undefined },
   { label: '3 servers, round_robin', servers: 3, channelOptions: { loadBalancing: 'round_robin' } },
   { label: '1 server, 4 connections', servers: 1, channelOptions: { connections: 4 } },
-  { label: '3 servers, round_robin, 4 connections', servers: 3, channelOptions: { loadBalancing: 'round_robin', connections: 4 } },
+  {
+    label: '3 servers, round_robin, 4 connections',
+    servers: 3,
+    channelOptions: { loadBalancing: 'round_robin', connections: 4 },
+  },
 ];
 
 /**
@@ -32,10 +36,20 @@ async function measureChannels({ server, startEchoServer, runJsonChild, config, 
       for (const setup of SETUPS) {
         const address = setup.servers === 1 ? addresses[0] : `ipv4:${addresses.slice(0, setup.servers).join(',')}`;
         const point = {
-          client: 'lib', address, floats: FLOATS, concurrency: CONCURRENCY, channelOptions: setup.channelOptions,
-          warmupMs: config.warmupMs, durationMs: config.durationMs, maxPhaseMs: config.maxPhaseMs,
+          client: 'lib',
+          address,
+          floats: FLOATS,
+          concurrency: CONCURRENCY,
+          channelOptions: setup.channelOptions,
+          warmupMs: config.warmupMs,
+          durationMs: config.durationMs,
+          maxPhaseMs: config.maxPhaseMs,
         };
-        const result = await runJsonChild(process.execPath, [path.join(__dirname, 'worker.js'), JSON.stringify(point)], { env });
+        const result = await runJsonChild(
+          process.execPath,
+          [path.join(__dirname, 'worker.js'), JSON.stringify(point)],
+          { env },
+        );
         if (!best.has(setup) || result.rps > best.get(setup).rps) best.set(setup, result);
       }
     }
@@ -45,11 +59,19 @@ async function measureChannels({ server, startEchoServer, runJsonChild, config, 
   const rows = SETUPS.map((setup) => {
     const r = best.get(setup);
     const row = {
-      label: setup.label, servers: setup.servers, channelOptions: setup.channelOptions ?? null,
-      rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, cpuMsPerCall: r.cpuMsPerCall, errors: r.errors,
+      label: setup.label,
+      servers: setup.servers,
+      channelOptions: setup.channelOptions ?? null,
+      rps: r.rps,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      cpuMsPerCall: r.cpuMsPerCall,
+      errors: r.errors,
     };
-    log(`channels: ${row.label.padEnd(40)} ${row.rps.toFixed(0).padStart(6)} req/s, p50 ${row.p50Ms.toFixed(2)} ms, ` +
-      `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuMsPerCall.toFixed(3)} ms/call${row.errors ? `, ${row.errors} errors` : ''}`);
+    log(
+      `channels: ${row.label.padEnd(40)} ${row.rps.toFixed(0).padStart(6)} req/s, p50 ${row.p50Ms.toFixed(2)} ms, ` +
+        `p99 ${row.p99Ms.toFixed(2)} ms, CPU ${row.cpuMsPerCall.toFixed(3)} ms/call${row.errors ? `, ${row.errors} errors` : ''}`,
+    );
     return row;
   });
   return rows;
@@ -63,14 +85,17 @@ function channelsMarkdown(rows, machine) {
     '## Channels (issue 17)',
     '',
     `\`run()\` of ${FLOATS} floats at ${CONCURRENCY} calls in flight against C++ echo servers (bench/channels.js): one ` +
-    'server, three behind one `ipv4:` target with `loadBalancing: \'round_robin\'`, and `channelOptions.connections`. ' +
-    `The servers share the machine's ${machine ? machine.cores : 'few'} cores with the client, so extra servers add no ` +
-    'CPU: what is measured is the client side\'s cost of spreading calls, not the capacity a real fleet adds.',
+      "server, three behind one `ipv4:` target with `loadBalancing: 'round_robin'`, and `channelOptions.connections`. " +
+      `The servers share the machine's ${machine ? machine.cores : 'few'} cores with the client, so extra servers add no ` +
+      "CPU: what is measured is the client side's cost of spreading calls, not the capacity a real fleet adds.",
     '',
     '| Setup | Requests/s | vs first row | p50 ms | p99 ms | CPU ms/call | Errors |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.label} | ${r.rps.toFixed(0)} | ${(r.rps / base).toFixed(2)} | ${r.p50Ms.toFixed(2)} | ` +
-      `${r.p99Ms.toFixed(2)} | ${r.cpuMsPerCall.toFixed(3)} | ${r.errors} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.rps.toFixed(0)} | ${(r.rps / base).toFixed(2)} | ${r.p50Ms.toFixed(2)} | ` +
+        `${r.p99Ms.toFixed(2)} | ${r.cpuMsPerCall.toFixed(3)} | ${r.errors} |`,
+    ),
     '',
   ];
   return lines.join('\n');

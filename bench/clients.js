@@ -102,12 +102,15 @@ async function grpcJsClient({ address, floats }) {
       const y = response.outputs.y;
       if (!y || y.dtype !== 'DT_FLOAT') throw new Error('grpcjs: no float32 output y');
       const bytes = y.tensor_content;
-      const data = bytes.byteOffset % 4 === 0
-        ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-        : new Float32Array(new Uint8Array(bytes).buffer);
+      const data =
+        bytes.byteOffset % 4 === 0
+          ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+          : new Float32Array(new Uint8Array(bytes).buffer);
       checkLength(data, floats, 'grpcjs');
     },
-    close() { stub.close(); },
+    close() {
+      stub.close();
+    },
   };
 }
 
@@ -126,7 +129,9 @@ async function floatValClient({ address, floats }) {
       if (!y || y.dtype !== 'DT_FLOAT') throw new Error('floatval: no float32 output y');
       checkLength(Float32Array.from(y.float_val), floats, 'floatval');
     },
-    close() { stub.close(); },
+    close() {
+      stub.close();
+    },
   };
 }
 
@@ -143,7 +148,9 @@ async function savedModelClient({ address, floats }) {
       const { y } = await model.predict(inputs, options);
       checkLength(y.data, floats, 'savedmodel');
     },
-    close() { model.dispose(); },
+    close() {
+      model.dispose();
+    },
   };
 }
 

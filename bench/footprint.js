@@ -17,7 +17,9 @@ async function measureFootprint({ address, samples, runJsonChild, env }) {
   const raw = Object.fromEntries(KINDS.map(({ kind }) => [kind, []]));
   for (let i = 0; i < samples; i++) {
     for (const { kind } of KINDS) {
-      raw[kind].push(await runJsonChild(process.execPath, [path.join(__dirname, 'footprint_child.js'), kind, address], { env }));
+      raw[kind].push(
+        await runJsonChild(process.execPath, [path.join(__dirname, 'footprint_child.js'), kind, address], { env }),
+      );
     }
   }
   return KINDS.map(({ kind, label }) => ({
@@ -34,16 +36,21 @@ function footprintMarkdown(rows) {
   const bare = rows.find((r) => r.kind === 'bare');
   const lib = rows.find((r) => r.kind === 'lib');
   const lines = [
-    '## Footprint', '',
+    '## Footprint',
+    '',
     `Median of ${rows[0].samples} fresh processes each: the time to \`require\` what the client needs, and the RSS ` +
-    'after that and one call to `half_plus_two` (a process that only makes direct calls never maps libtensorflow_cc).', '',
+      'after that and one call to `half_plus_two` (a process that only makes direct calls never maps libtensorflow_cc).',
+    '',
     '| process | require ms | RSS after the first call, MB | RSS − bare Node, MB |',
     '|---|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.label} | ${r.requireMs.toFixed(1)} | ${r.rssMb.toFixed(1)} | ${(r.rssMb - bare.rssMb).toFixed(1)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.requireMs.toFixed(1)} | ${r.rssMb.toFixed(1)} | ${(r.rssMb - bare.rssMb).toFixed(1)} |`,
+    ),
     '',
     `Targets: RSS ≤ bare Node + 80 MB: **${lib.rssMb - bare.rssMb <= 80 ? 'yes' : 'no'}** ` +
-    `(${(lib.rssMb - bare.rssMb).toFixed(1)} MB); require ≤ 150 ms: **${lib.requireMs <= 150 ? 'yes' : 'no'}** ` +
-    `(${lib.requireMs.toFixed(1)} ms).`,
+      `(${(lib.rssMb - bare.rssMb).toFixed(1)} MB); require ≤ 150 ms: **${lib.requireMs <= 150 ? 'yes' : 'no'}** ` +
+      `(${lib.requireMs.toFixed(1)} ms).`,
     '',
   ];
   return lines.join('\n');

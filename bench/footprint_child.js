@@ -13,15 +13,22 @@ async function main(kind, address) {
   let call = async () => {};
   if (kind === 'lib') {
     const { run } = require('..');
-    call = () => run({
-      targetAddress: address, modelName: 'half_plus_two',
-      inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) }],
-      outputTensorAliases: ['y'], outputTypes: ['float32'],
-    });
+    call = () =>
+      run({
+        targetAddress: address,
+        modelName: 'half_plus_two',
+        inputTensorAliases: ['x'],
+        inputTensors: [{ dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) }],
+        outputTensorAliases: ['y'],
+        outputTypes: ['float32'],
+      });
   } else if (kind === 'grpcjs') {
     const { CLIENTS } = require('./clients');
     const client = await CLIENTS.grpcjs.make({ address, floats: 2 });
-    call = async () => { await client.call(); client.close(); };
+    call = async () => {
+      await client.call();
+      client.close();
+    };
   } else if (kind !== 'bare') {
     throw new Error(`unknown kind ${kind}`);
   }

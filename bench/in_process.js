@@ -17,7 +17,7 @@ const ROOT = path.resolve(__dirname, '..');
 const COMPOSED = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict');
 const SERVED = path.join(ROOT, 'test', 'fixtures', 'models', 'half_plus_two', '2');
 const PLACEHOLDER = 'remote-predict-target:8500';
-const TICK_MS = 1000 / 100;  // USER_HZ
+const TICK_MS = 1000 / 100; // USER_HZ
 
 /** CPU milliseconds (user + system) another process has used, from /proc. */
 function processCpuMs(pid) {
@@ -42,7 +42,8 @@ async function closedLoop(model, { concurrency, durationMs, serverPid }) {
       const t = process.hrtime.bigint();
       try {
         const { y } = await model.predict(input(id));
-        if (y.data.length !== 4) errors++;  // the echo server's answer differs from half_plus_two's
+        if (y.data.length !== 4)
+          errors++; // the echo server's answer differs from half_plus_two's
         else if (phase === 'measure') latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       } catch {
         errors++;
@@ -66,7 +67,13 @@ async function closedLoop(model, { concurrency, durationMs, serverPid }) {
   const pick = (q) => (calls ? latencies[Math.min(calls - 1, Math.floor(q * calls))] : NaN);
   const clientCpuMs = (cpu.user + cpu.system) / 1000 / calls;
   return {
-    concurrency, calls, errors, rps: calls / seconds, p50Ms: pick(0.5), p99Ms: pick(0.99), clientCpuMsPerCall: clientCpuMs,
+    concurrency,
+    calls,
+    errors,
+    rps: calls / seconds,
+    p50Ms: pick(0.5),
+    p99Ms: pick(0.99),
+    clientCpuMsPerCall: clientCpuMs,
     serverCpuMsPerCall: server0 === null || server1 === null ? null : (server1 - server0) / calls,
   };
 }
@@ -86,10 +93,16 @@ async function measure({ address, serverPid, smoke = false }) {
     // Interleaved; best of two rounds (outside load only slows a run).
     for (let round = 0; round < (smoke ? 1 : 2); round++) {
       for (const kind of ['inProcess', 'grpc']) {
-        const r = await closedLoop(models[kind], { concurrency, durationMs, serverPid: kind === 'grpc' ? serverPid : 0 });
+        const r = await closedLoop(models[kind], {
+          concurrency,
+          durationMs,
+          serverPid: kind === 'grpc' ? serverPid : 0,
+        });
         if (!point[kind] || r.rps > point[kind].rps) point[kind] = r;
-        process.stderr.write(`[bench] in-process: ${kind} c=${concurrency}: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50Ms.toFixed(3)} ms, ` +
-          `CPU ${r.clientCpuMsPerCall.toFixed(3)} ms/call${r.serverCpuMsPerCall === null ? '' : ` (+ server ${r.serverCpuMsPerCall.toFixed(3)})`}\n`);
+        process.stderr.write(
+          `[bench] in-process: ${kind} c=${concurrency}: ${r.rps.toFixed(0)} calls/s, p50 ${r.p50Ms.toFixed(3)} ms, ` +
+            `CPU ${r.clientCpuMsPerCall.toFixed(3)} ms/call${r.serverCpuMsPerCall === null ? '' : ` (+ server ${r.serverCpuMsPerCall.toFixed(3)})`}\n`,
+        );
       }
     }
     result.points.push(point);
@@ -109,30 +122,39 @@ function markdown(result) {
     return lines.join('\n');
   }
   lines.push(
-    '`loadSavedModel(\'test/fixtures/composed/half_plus_two_with_remote_predict\').predict()` (x: 4 floats), its one ' +
-    'TfServingRemotePredict calling `half_plus_two` served in the same process (`serveInProcess()`, target ' +
-    '`inprocess:`) or, over loopback gRPC, the C++ echo server (which answers without computing). CPU per call is ' +
-    'this process\'s user + system time over the window divided by the calls; for gRPC also with the echo server\'s ' +
-    '(in process, the served model\'s work is already in the client\'s). Best of the interleaved rounds.',
+    "`loadSavedModel('test/fixtures/composed/half_plus_two_with_remote_predict').predict()` (x: 4 floats), its one " +
+      'TfServingRemotePredict calling `half_plus_two` served in the same process (`serveInProcess()`, target ' +
+      '`inprocess:`) or, over loopback gRPC, the C++ echo server (which answers without computing). CPU per call is ' +
+      "this process's user + system time over the window divided by the calls; for gRPC also with the echo server's " +
+      "(in process, the served model's work is already in the client's). Best of the interleaved rounds.",
     '',
     '| in flight | path | calls/s | p50 ms | p99 ms | CPU ms/call | + server CPU ms/call |',
     '|---:|---|---:|---:|---:|---:|---:|',
   );
   for (const p of result.points) {
-    for (const [kind, label] of [['inProcess', 'in process'], ['grpc', 'loopback gRPC']]) {
+    for (const [kind, label] of [
+      ['inProcess', 'in process'],
+      ['grpc', 'loopback gRPC'],
+    ]) {
       const r = p[kind];
-      lines.push(`| ${p.concurrency} | ${label} | ${fixed(r.rps, 0)} | ${fixed(r.p50Ms, 3)} | ${fixed(r.p99Ms, 3)} | ` +
-        `${fixed(r.clientCpuMsPerCall, 3)} | ${r.serverCpuMsPerCall === null ? '–' : fixed(r.clientCpuMsPerCall + r.serverCpuMsPerCall, 3)} |`);
+      lines.push(
+        `| ${p.concurrency} | ${label} | ${fixed(r.rps, 0)} | ${fixed(r.p50Ms, 3)} | ${fixed(r.p99Ms, 3)} | ` +
+          `${fixed(r.clientCpuMsPerCall, 3)} | ${r.serverCpuMsPerCall === null ? '–' : fixed(r.clientCpuMsPerCall + r.serverCpuMsPerCall, 3)} |`,
+      );
     }
   }
   const [one, many] = result.points;
   const latencyRatio = one.inProcess.p50Ms / one.grpc.p50Ms;
   const grpcCpu = many.grpc.clientCpuMsPerCall + (many.grpc.serverCpuMsPerCall ?? 0);
   const cpuRatio = many.inProcess.clientCpuMsPerCall / grpcCpu;
-  lines.push('', '| target | met | measured |', '|---|---|---|',
+  lines.push(
+    '',
+    '| target | met | measured |',
+    '|---|---|---|',
     `| p50 latency in process below gRPC's, 1 in flight | ${latencyRatio < 1 ? 'yes' : '**no**'} | ${latencyRatio.toFixed(2)}× |`,
     `| CPU per call in process ≤ gRPC's (client + server), 32 in flight | ${cpuRatio <= 1 ? 'yes' : '**no**'} | ${cpuRatio.toFixed(2)}× |`,
-    '');
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -140,11 +162,14 @@ module.exports = { markdown, measure };
 
 if (require.main === module) {
   const config = JSON.parse(process.argv[2] || '{}');
-  measure(config).then((result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  }, (err) => {
-    process.stderr.write(`in_process failed: ${err && err.stack || err}\n`);
-    process.exit(1);
-  });
+  measure(config).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (err) => {
+      process.stderr.write(`in_process failed: ${(err && err.stack) || err}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -20,7 +20,11 @@ function memory() {
 
 async function main() {
   const config = {
-    calls: 100000, warmupCalls: 10000, sampleEvery: 10000, concurrency: 64, floats: 16,
+    calls: 100000,
+    warmupCalls: 10000,
+    sampleEvery: 10000,
+    concurrency: 64,
+    floats: 16,
     ...JSON.parse(process.argv[2]),
   };
   const { run } = require(ROOT);
@@ -39,12 +43,15 @@ async function main() {
   let completed = 0;
   let errors = 0;
   let nextSample = config.warmupCalls;
-  let pausing = null;  // a sample waits for the calls in flight, then GCs and measures
+  let pausing = null; // a sample waits for the calls in flight, then GCs and measures
 
   const started = Date.now();
   const lane = async () => {
     while (issued < config.calls) {
-      if (pausing) { await pausing; continue; }
+      if (pausing) {
+        await pausing;
+        continue;
+      }
       issued++;
       try {
         const [y] = await run(options);
@@ -57,7 +64,9 @@ async function main() {
         nextSample += config.sampleEvery;
         /** @type {(value?: unknown) => void} */
         let release;
-        pausing = new Promise((resolve) => { release = resolve; });
+        pausing = new Promise((resolve) => {
+          release = resolve;
+        });
         // Let the other lanes' calls settle so the sample sees no call in flight.
         while (completed < issued) await new Promise((resolve) => setImmediate(resolve));
         samples.push({ calls: completed, ...memory() });
@@ -70,24 +79,26 @@ async function main() {
   const elapsedS = (Date.now() - started) / 1000;
   const first = samples[0];
   const last = samples[samples.length - 1];
-  process.stdout.write(`${JSON.stringify({
-    calls: completed,
-    warmupCalls: config.warmupCalls,
-    errors,
-    elapsedS,
-    rssAfterWarmupMb: first.rssMb,
-    rssEndMb: last.rssMb,
-    growthMb: last.rssMb - first.rssMb,
-    // V8 sizing its young generation under load shows up in RSS as heapTotal steps.
-    heapTotalGrowthMb: last.heapTotalMb - first.heapTotalMb,
-    heapUsedGrowthMb: last.heapUsedMb - first.heapUsedMb,
-    externalGrowthMb: last.externalMb - first.externalMb,
-    samples,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      calls: completed,
+      warmupCalls: config.warmupCalls,
+      errors,
+      elapsedS,
+      rssAfterWarmupMb: first.rssMb,
+      rssEndMb: last.rssMb,
+      growthMb: last.rssMb - first.rssMb,
+      // V8 sizing its young generation under load shows up in RSS as heapTotal steps.
+      heapTotalGrowthMb: last.heapTotalMb - first.heapTotalMb,
+      heapUsedGrowthMb: last.heapUsedMb - first.heapUsedMb,
+      externalGrowthMb: last.externalMb - first.externalMb,
+      samples,
+    })}\n`,
+  );
   process.exit(0);
 }
 
 main().catch((err) => {
-  process.stderr.write(`leak check failed: ${err && err.stack || err}\n`);
+  process.stderr.write(`leak check failed: ${(err && err.stack) || err}\n`);
   process.exit(1);
 });

@@ -41,7 +41,9 @@ function cell(value, b, d, digits) {
 }
 
 function find(results, client, floats, concurrency) {
-  return results.find((r) => r.client === client && r.floats === floats && r.concurrency === concurrency && r.count > 0);
+  return results.find(
+    (r) => r.client === client && r.floats === floats && r.concurrency === concurrency && r.count > 0,
+  );
 }
 
 function table(results) {
@@ -59,19 +61,24 @@ function table(results) {
         const r = results.find((x) => x.client === client && x.floats === floats && x.concurrency === c);
         if (!r) continue;
         const ok = r.count > 0;
-        const eld = r.eldP99Ms === null || r.eldP99Ms === undefined
-          ? 'n/a'
-          : `${fmt(r.eldP99Ms, 2)} (${ratio(r.eldP99Ms, b.eldP99Ms)})`;
-        lines.push(`| ${payloadName(floats)} | ${c} | ${CLIENTS[client].label} | ` + [
-          ok ? cell(r.rps, b.rps, d.rps, 0) : r.crashed ? 'crashed' : 'no call completed',
-          ok ? cell(r.p50Ms, b.p50Ms, d.p50Ms) : 'n/a',
-          ok ? cell(r.p99Ms, b.p99Ms, d.p99Ms) : 'n/a',
-          ok ? cell(r.cpuMsPerCall, b.cpuMsPerCall, d.cpuMsPerCall) : 'n/a',
-          ok ? eld : 'n/a',
-          cell(r.peakRssMb, b.peakRssMb, d.peakRssMb, 0),
-          String(r.count),
-          r.errors ? `${r.errors} (${escapeCell(r.firstError)})` : '0',
-        ].join(' | ') + ' |');
+        const eld =
+          r.eldP99Ms === null || r.eldP99Ms === undefined
+            ? 'n/a'
+            : `${fmt(r.eldP99Ms, 2)} (${ratio(r.eldP99Ms, b.eldP99Ms)})`;
+        lines.push(
+          `| ${payloadName(floats)} | ${c} | ${CLIENTS[client].label} | ` +
+            [
+              ok ? cell(r.rps, b.rps, d.rps, 0) : r.crashed ? 'crashed' : 'no call completed',
+              ok ? cell(r.p50Ms, b.p50Ms, d.p50Ms) : 'n/a',
+              ok ? cell(r.p99Ms, b.p99Ms, d.p99Ms) : 'n/a',
+              ok ? cell(r.cpuMsPerCall, b.cpuMsPerCall, d.cpuMsPerCall) : 'n/a',
+              ok ? eld : 'n/a',
+              cell(r.peakRssMb, b.peakRssMb, d.peakRssMb, 0),
+              String(r.count),
+              r.errors ? `${r.errors} (${escapeCell(r.firstError)})` : '0',
+            ].join(' | ') +
+            ' |',
+        );
       }
     }
   }
@@ -79,25 +86,38 @@ function table(results) {
 }
 
 function escapeCell(text) {
-  return String(text || '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 80);
+  return String(text || '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s+/g, ' ')
+    .slice(0, 80);
 }
 
 // The issue's targets, each with the figures it was judged on.
 function targets(results, leak) {
   const out = [];
   const check = (name, met, detail) => out.push({ name, met, detail });
-  const pair = (floats, c) => ({ a: find(results, 'lib', floats, c), b: find(results, 'grpcjs', floats, c), d: find(results, 'cpp', floats, c) });
+  const pair = (floats, c) => ({
+    a: find(results, 'lib', floats, c),
+    b: find(results, 'grpcjs', floats, c),
+    d: find(results, 'cpp', floats, c),
+  });
 
   {
     const { a, b } = pair(16, 64);
-    check('requests/s ≥ 3× (b) at 16 floats, c=64', a && b ? a.rps / b.rps >= 3 : null,
-      a && b ? `${fmt(a.rps, 0)} vs ${fmt(b.rps, 0)}: ${ratio(a.rps, b.rps)}×` : 'not measured');
+    check(
+      'requests/s ≥ 3× (b) at 16 floats, c=64',
+      a && b ? a.rps / b.rps >= 3 : null,
+      a && b ? `${fmt(a.rps, 0)} vs ${fmt(b.rps, 0)}: ${ratio(a.rps, b.rps)}×` : 'not measured',
+    );
   }
   for (const c of [1, 64, 256]) {
     const { a, b } = pair(1048576, c);
     if (!a && !b && c !== 64) continue;
-    check(`requests/s ≥ 2× (b) at 4 MiB, c=${c}`, a && b ? a.rps / b.rps >= 2 : null,
-      a && b ? `${fmt(a.rps, 0)} vs ${fmt(b.rps, 0)}: ${ratio(a.rps, b.rps)}×` : 'not measured');
+    check(
+      `requests/s ≥ 2× (b) at 4 MiB, c=${c}`,
+      a && b ? a.rps / b.rps >= 2 : null,
+      a && b ? `${fmt(a.rps, 0)} vs ${fmt(b.rps, 0)}: ${ratio(a.rps, b.rps)}×` : 'not measured',
+    );
   }
   const points = results.filter((r) => r.client === 'lib' && r.count > 0);
   const cpuB = [];
@@ -108,27 +128,40 @@ function targets(results, leak) {
     if (b) cpuB.push({ where, r: a.cpuMsPerCall / b.cpuMsPerCall });
     if (d) cpuD.push({ where, r: a.cpuMsPerCall / d.cpuMsPerCall });
   }
-  const summarize = (list, limit) => list.map((x) => `${x.where}: ${x.r.toFixed(2)}×${x.r <= limit ? '' : ' ✗'}`).join('; ');
-  check('CPU per call ≤ 1/3 of (b), every point', cpuB.length ? cpuB.every((x) => x.r <= 1 / 3) : null,
-    `${cpuB.filter((x) => x.r <= 1 / 3).length}/${cpuB.length} points — ${summarize(cpuB, 1 / 3)}`);
-  check('CPU per call ≤ 1.5× (d), every point', cpuD.length ? cpuD.every((x) => x.r <= 1.5) : null,
-    `${cpuD.filter((x) => x.r <= 1.5).length}/${cpuD.length} points — ${summarize(cpuD, 1.5)}`);
+  const summarize = (list, limit) =>
+    list.map((x) => `${x.where}: ${x.r.toFixed(2)}×${x.r <= limit ? '' : ' ✗'}`).join('; ');
+  check(
+    'CPU per call ≤ 1/3 of (b), every point',
+    cpuB.length ? cpuB.every((x) => x.r <= 1 / 3) : null,
+    `${cpuB.filter((x) => x.r <= 1 / 3).length}/${cpuB.length} points — ${summarize(cpuB, 1 / 3)}`,
+  );
+  check(
+    'CPU per call ≤ 1.5× (d), every point',
+    cpuD.length ? cpuD.every((x) => x.r <= 1.5) : null,
+    `${cpuD.filter((x) => x.r <= 1.5).length}/${cpuD.length} points — ${summarize(cpuD, 1.5)}`,
+  );
   {
     const { a } = pair(1048576, 256);
-    check('event-loop delay p99 < 5 ms at c=256, 4 MiB', a ? a.eldP99Ms < 5 : null,
-      a ? `${fmt(a.eldP99Ms, 2)} ms` : 'not measured');
+    check(
+      'event-loop delay p99 < 5 ms at c=256, 4 MiB',
+      a ? a.eldP99Ms < 5 : null,
+      a ? `${fmt(a.eldP99Ms, 2)} ms` : 'not measured',
+    );
   }
   if (leak) {
-    check(`leak check: RSS growth after warm-up < 20 MB over ${leak.calls.toLocaleString('en-US')} run() calls`,
+    check(
+      `leak check: RSS growth after warm-up < 20 MB over ${leak.calls.toLocaleString('en-US')} run() calls`,
       leak.growthMb < 20 && leak.errors === 0,
-      `${leak.growthMb.toFixed(1)} MB (${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB), ${leak.errors} errors`);
+      `${leak.growthMb.toFixed(1)} MB (${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB), ${leak.errors} errors`,
+    );
   }
   return out;
 }
 
 function targetsMarkdown(list) {
   const lines = ['| target | met | measured |', '|---|---|---|'];
-  for (const t of list) lines.push(`| ${t.name} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} | ${t.detail} |`);
+  for (const t of list)
+    lines.push(`| ${t.name} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} | ${t.detail} |`);
   return lines.join('\n');
 }
 
@@ -140,13 +173,26 @@ function machineMarkdown(machine) {
       `@grpc/proto-loader ${machine.protoLoader}, protobufjs ${machine.protobufjs}; ` +
       `Debian gRPC C++ ${machine.grpcCpp} (echo server, C++ client)`,
     ...(machine.loadAverage
-      ? [`- load average at the end of the run (1/5/15 min): ${machine.loadAverage.join(' / ')} ` +
-        '(above the benchmark\'s own ~2, other work shared the cores)']
+      ? [
+          `- load average at the end of the run (1/5/15 min): ${machine.loadAverage.join(' / ')} ` +
+            "(above the benchmark's own ~2, other work shared the cores)",
+        ]
       : []),
   ].join('\n');
 }
 
-function markdown({ results, leak, footprint, channels, machine, config, date, chart, savedModelConcurrency, inProcess }) {
+function markdown({
+  results,
+  leak,
+  footprint,
+  channels,
+  machine,
+  config,
+  date,
+  chart,
+  savedModelConcurrency,
+  inProcess,
+}) {
   const t = targets(results, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
@@ -154,27 +200,27 @@ function markdown({ results, leak, footprint, channels, machine, config, date, c
     machineMarkdown(machine),
     '',
     'A C++ echo PredictionService (Debian gRPC, callback API, its own process, loopback) answers ' +
-    '`half_plus_two` by echoing the input `x` as `y`. Each point is its own client process running a closed loop ' +
-    `of *c* calls in flight: warm-up ≥ ${config.warmupMs} ms (and, for the Node clients, until every lane has answered ` +
-    `once), then a window of ≥ ${config.durationMs} ms (Node clients: and ≥ min(c, 20) calls; each phase capped at ` +
-    `${config.maxPhaseMs / 1000} s). Only calls completing inside the window count. Payloads are float32 vectors of ` +
-    '16, 16,384 (64 KiB) and 1,048,576 (4 MiB) elements, sent and answered in full' +
-    (config.repeat > 1
-      ? `; every point ran ${config.repeat} times (rounds interleaved) and the run with the most requests/s is shown ` +
-        '(other load on the machine only slows a run; points slower than 20 s ran once).'
-      : '.'),
+      '`half_plus_two` by echoing the input `x` as `y`. Each point is its own client process running a closed loop ' +
+      `of *c* calls in flight: warm-up ≥ ${config.warmupMs} ms (and, for the Node clients, until every lane has answered ` +
+      `once), then a window of ≥ ${config.durationMs} ms (Node clients: and ≥ min(c, 20) calls; each phase capped at ` +
+      `${config.maxPhaseMs / 1000} s). Only calls completing inside the window count. Payloads are float32 vectors of ` +
+      '16, 16,384 (64 KiB) and 1,048,576 (4 MiB) elements, sent and answered in full' +
+      (config.repeat > 1
+        ? `; every point ran ${config.repeat} times (rounds interleaved) and the run with the most requests/s is shown ` +
+          '(other load on the machine only slows a run; points slower than 20 s ran once).'
+        : '.'),
     '',
-    '- (a) this library\'s `run()`; (b) `@grpc/grpc-js` + `@grpc/proto-loader` over `protos/`, `tensor_content` bytes; ' +
-    '(c) the same filling `float_val`; (d) a C++ gRPC callback client (same request bytes as (a), one copy in and out); ' +
-    '(e) the composed SavedModel `half_plus_two_with_remote_predict` through `loadSavedModel().predict()` ' +
-    '(its inner call goes through the op to the echo server).',
-    '- Ratios in brackets are the figure divided by (b)\'s and by (d)\'s at the same point: above 1 is better for ' +
-    'requests/s, worse for everything else. CPU per call is the client process\'s user + system time over the window ' +
-    '(`process.cpuUsage`; `getrusage` for (d)) divided by the calls completed in it. ELD p99 is ' +
-    '`monitorEventLoopDelay` (1 ms resolution) p99 minus the 1 ms sampling interval, over the window; n/a for (d). ' +
-    'Peak RSS is the client process\'s maximum resident set (the library\'s includes libtensorflow).',
+    "- (a) this library's `run()`; (b) `@grpc/grpc-js` + `@grpc/proto-loader` over `protos/`, `tensor_content` bytes; " +
+      '(c) the same filling `float_val`; (d) a C++ gRPC callback client (same request bytes as (a), one copy in and out); ' +
+      '(e) the composed SavedModel `half_plus_two_with_remote_predict` through `loadSavedModel().predict()` ' +
+      '(its inner call goes through the op to the echo server).',
+    "- Ratios in brackets are the figure divided by (b)'s and by (d)'s at the same point: above 1 is better for " +
+      "requests/s, worse for everything else. CPU per call is the client process's user + system time over the window " +
+      '(`process.cpuUsage`; `getrusage` for (d)) divided by the calls completed in it. ELD p99 is ' +
+      '`monitorEventLoopDelay` (1 ms resolution) p99 minus the 1 ms sampling interval, over the window; n/a for (d). ' +
+      "Peak RSS is the client process's maximum resident set (the library's includes libtensorflow).",
     `- ${machine.cores} cores for client and server together: at high concurrency the echo server takes a share of ` +
-    'the same CPUs, so requests/s are a property of the pair; CPU per call is the client\'s alone.',
+      "the same CPUs, so requests/s are a property of the pair; CPU per call is the client's alone.",
     '',
     table(results),
     '',
@@ -184,14 +230,19 @@ function markdown({ results, leak, footprint, channels, machine, config, date, c
     '',
   ];
   if (leak) {
-    lines.push('## Leak check', '',
+    lines.push(
+      '## Leak check',
+      '',
       `${leak.calls.toLocaleString('en-US')} \`run()\` calls (16 floats, 64 in flight) in ${leak.elapsedS.toFixed(1)} s; ` +
-      `RSS after a forced GC every ${leak.samples.length > 1 ? (leak.samples[1].calls - leak.samples[0].calls).toLocaleString('en-US') : '–'} calls ` +
-      `(first sample after ${leak.warmupCalls.toLocaleString('en-US')} warm-up calls): ` +
-      leak.samples.map((s) => `${s.rssMb.toFixed(1)}`).join(' → ') + ' MB; ' +
-      `growth ${leak.growthMb.toFixed(1)} MB. Over the same samples V8's heapTotal grew ` +
-      `${leak.heapTotalGrowthMb.toFixed(1)} MB (young-generation sizing), heapUsed ${leak.heapUsedGrowthMb.toFixed(2)} MB ` +
-      `and external memory ${leak.externalGrowthMb.toFixed(2)} MB.`, '');
+        `RSS after a forced GC every ${leak.samples.length > 1 ? (leak.samples[1].calls - leak.samples[0].calls).toLocaleString('en-US') : '–'} calls ` +
+        `(first sample after ${leak.warmupCalls.toLocaleString('en-US')} warm-up calls): ` +
+        leak.samples.map((s) => `${s.rssMb.toFixed(1)}`).join(' → ') +
+        ' MB; ' +
+        `growth ${leak.growthMb.toFixed(1)} MB. Over the same samples V8's heapTotal grew ` +
+        `${leak.heapTotalGrowthMb.toFixed(1)} MB (young-generation sizing), heapUsed ${leak.heapUsedGrowthMb.toFixed(2)} MB ` +
+        `and external memory ${leak.externalGrowthMb.toFixed(2)} MB.`,
+      '',
+    );
   }
   if (footprint) lines.push(footprintMarkdown(footprint));
   if (savedModelConcurrency !== undefined) lines.push(savedModelConcurrencyMarkdown(savedModelConcurrency));
@@ -241,7 +292,9 @@ function svgChart(results, { title }) {
   const width = left + floatsList.length * plotWidth + (floatsList.length - 1) * panelGap + 30;
   const height = top + plotHeight + 80;
   const parts = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="${left}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`);
   // Legend.
@@ -254,15 +307,21 @@ function svgChart(results, { title }) {
   floatsList.forEach((floats, pi) => {
     const x0 = left + pi * (plotWidth + panelGap);
     const values = results.filter((r) => r.floats === floats && r.count > 0).map((r) => r.rps);
-    const max = niceMax(Math.max(...values, 0) * 1.12);  // room for the labels
+    const max = niceMax(Math.max(...values, 0) * 1.12); // room for the labels
     const y = (v) => top + plotHeight - (v / max) * plotHeight;
     for (let i = 0; i <= 4; i++) {
       const v = (max * i) / 4;
       const gy = y(v);
-      parts.push(`<line x1="${x0}" x2="${x0 + plotWidth}" y1="${gy.toFixed(1)}" y2="${gy.toFixed(1)}" stroke="${i === 0 ? '#444' : '#ddd'}" stroke-width="1"/>`);
-      parts.push(`<text x="${x0 - 5}" y="${(gy + 4).toFixed(1)}" text-anchor="end" fill="#555">${shortNumber(v)}</text>`);
+      parts.push(
+        `<line x1="${x0}" x2="${x0 + plotWidth}" y1="${gy.toFixed(1)}" y2="${gy.toFixed(1)}" stroke="${i === 0 ? '#444' : '#ddd'}" stroke-width="1"/>`,
+      );
+      parts.push(
+        `<text x="${x0 - 5}" y="${(gy + 4).toFixed(1)}" text-anchor="end" fill="#555">${shortNumber(v)}</text>`,
+      );
     }
-    parts.push(`<text x="${x0 + plotWidth / 2}" y="${top - 8}" text-anchor="middle" font-weight="bold">${esc(payloadName(floats))}</text>`);
+    parts.push(
+      `<text x="${x0 + plotWidth / 2}" y="${top - 8}" text-anchor="middle" font-weight="bold">${esc(payloadName(floats))}</text>`,
+    );
     concurrencies.forEach((c, gi) => {
       const gx = x0 + groupGap + gi * (groupWidth + groupGap);
       clients.forEach((client, ci) => {
@@ -273,15 +332,23 @@ function svgChart(results, { title }) {
           return;
         }
         const by = y(r.rps);
-        parts.push(`<rect x="${bx + 1}" y="${by.toFixed(1)}" width="${bar - 2}" height="${(top + plotHeight - by).toFixed(1)}" fill="${COLORS[client]}"><title>${esc(`${CLIENTS[client].label}, ${payloadName(floats)}, c=${c}: ${fmt(r.rps, 0)} requests/s`)}</title></rect>`);
+        parts.push(
+          `<rect x="${bx + 1}" y="${by.toFixed(1)}" width="${bar - 2}" height="${(top + plotHeight - by).toFixed(1)}" fill="${COLORS[client]}"><title>${esc(`${CLIENTS[client].label}, ${payloadName(floats)}, c=${c}: ${fmt(r.rps, 0)} requests/s`)}</title></rect>`,
+        );
         const ty = by - 3;
-        parts.push(`<text transform="translate(${(bx + bar / 2 + 3).toFixed(1)},${ty.toFixed(1)}) rotate(-90)" font-size="9" fill="#333">${shortNumber(r.rps)}</text>`);
+        parts.push(
+          `<text transform="translate(${(bx + bar / 2 + 3).toFixed(1)},${ty.toFixed(1)}) rotate(-90)" font-size="9" fill="#333">${shortNumber(r.rps)}</text>`,
+        );
       });
       parts.push(`<text x="${gx + groupWidth / 2}" y="${top + plotHeight + 16}" text-anchor="middle">c=${c}</text>`);
     });
   });
-  parts.push(`<text x="14" y="${top + plotHeight / 2}" transform="rotate(-90 14 ${top + plotHeight / 2})" text-anchor="middle" fill="#333">requests/s</text>`);
-  parts.push(`<text x="${left}" y="${height - 18}" fill="#555">Each payload has its own scale. Loopback; client and echo server share the machine's cores.</text>`);
+  parts.push(
+    `<text x="14" y="${top + plotHeight / 2}" transform="rotate(-90 14 ${top + plotHeight / 2})" text-anchor="middle" fill="#333">requests/s</text>`,
+  );
+  parts.push(
+    `<text x="${left}" y="${height - 18}" fill="#555">Each payload has its own scale. Loopback; client and echo server share the machine's cores.</text>`,
+  );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -51,7 +51,9 @@ function parseArgs(argv) {
   const smoke = args.smoke;
   const config = {
     smoke,
-    out: args.out || (smoke ? fs.mkdtempSync(path.join(os.tmpdir(), 'tfsrp-bench-smoke-')) : path.join(__dirname, 'results')),
+    out:
+      args.out ||
+      (smoke ? fs.mkdtempSync(path.join(os.tmpdir(), 'tfsrp-bench-smoke-')) : path.join(__dirname, 'results')),
     warmupMs: args.warmupMs ?? (smoke ? 200 : 1000),
     durationMs: args.durationMs ?? (smoke ? 500 : 2500),
     maxPhaseMs: smoke ? 5000 : 30000,
@@ -77,8 +79,14 @@ function startEchoServer() {
   const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('echo server did not start')); }, 10000);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`echo server exited (${code})`)); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('echo server did not start'));
+    }, 10000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`echo server exited (${code})`));
+    });
     child.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
       const m = /PORT (\d+)/.exec(out);
@@ -88,7 +96,10 @@ function startEchoServer() {
       resolve({
         child,
         address: `127.0.0.1:${m[1]}`,
-        stop: () => { child.stdin.end(); child.kill('SIGTERM'); },
+        stop: () => {
+          child.stdin.end();
+          child.kill('SIGTERM');
+        },
       });
     });
   });
@@ -105,8 +116,13 @@ function runJsonChild(command, args, { timeoutMs, env } = {}) {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; if (stderr.length > 200000) stderr = stderr.slice(-100000); });
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+      if (stderr.length > 200000) stderr = stderr.slice(-100000);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs || 300000);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
@@ -116,9 +132,15 @@ function runJsonChild(command, args, { timeoutMs, env } = {}) {
         try {
           resolve(JSON.parse(line));
           return;
-        } catch { /* fall through */ }
+        } catch {
+          /* fall through */
+        }
       }
-      reject(new Error(`${path.basename(args[0] || command)} failed (code ${code}, signal ${signal}):\n${stderr.slice(-4000)}`));
+      reject(
+        new Error(
+          `${path.basename(args[0] || command)} failed (code ${code}, signal ${signal}):\n${stderr.slice(-4000)}`,
+        ),
+      );
     });
   });
 }
@@ -131,15 +153,28 @@ async function runPoint(config, address, client, floats, concurrency) {
   const point = { warmupMs: config.warmupMs, durationMs: config.durationMs, maxPhaseMs: config.maxPhaseMs };
   if (client === 'cpp') {
     const result = await runJsonChild(path.join(BUILD, 'cpp_client'), [
-      '--target', address, '--floats', String(floats), '--concurrency', String(concurrency),
-      '--warmup-ms', String(point.warmupMs), '--duration-ms', String(point.durationMs),
+      '--target',
+      address,
+      '--floats',
+      String(floats),
+      '--concurrency',
+      String(concurrency),
+      '--warmup-ms',
+      String(point.warmupMs),
+      '--duration-ms',
+      String(point.durationMs),
     ]);
     return { client, floats, concurrency, ...result, eldP99Ms: null };
   }
-  return runJsonChild(process.execPath, [
-    ...NODE_FLAGS, path.join(__dirname, 'worker.js'),
-    JSON.stringify({ client, address, floats, concurrency, ...point }),
-  ], { env: CHILD_ENV });
+  return runJsonChild(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      path.join(__dirname, 'worker.js'),
+      JSON.stringify({ client, address, floats, concurrency, ...point }),
+    ],
+    { env: CHILD_ENV },
+  );
 }
 
 function tryExec(command, args) {
@@ -162,14 +197,21 @@ function machine() {
   const cpus = os.cpus();
   let tensorflow = 'unknown';
   try {
-    tensorflow = execFileSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(ROOT)}).tensorflowVersion)`],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...CHILD_ENV } }).trim();
-  } catch { /* reported as unknown */ }
+    tensorflow = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(require(${JSON.stringify(ROOT)}).tensorflowVersion)`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...CHILD_ENV } },
+    ).trim();
+  } catch {
+    /* reported as unknown */
+  }
   let osName = `${os.type()} ${os.release()}`;
   try {
     const pretty = /PRETTY_NAME="([^"]+)"/.exec(fs.readFileSync('/etc/os-release', 'utf8'));
     if (pretty) osName = `${pretty[1]}, ${osName}`;
-  } catch { /* keep the kernel */ }
+  } catch {
+    /* keep the kernel */
+  }
   return {
     cpuModel: cpus[0] ? cpus[0].model.trim() : 'unknown',
     cores: cpus.length,
@@ -186,13 +228,51 @@ function machine() {
   };
 }
 
-function writeReport({ out, date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, inProcess }) {
+function writeReport({
+  out,
+  date,
+  config,
+  machine: info,
+  results,
+  leak,
+  footprint,
+  channels,
+  savedModelConcurrency,
+  inProcess,
+}) {
   fs.mkdirSync(out, { recursive: true });
-  const sections = { results, leak, footprint, channels, savedModelConcurrency, inProcess, machine: info, config, date };
+  const sections = {
+    results,
+    leak,
+    footprint,
+    channels,
+    savedModelConcurrency,
+    inProcess,
+    machine: info,
+    config,
+    date,
+  };
   const report = markdown({ ...sections, chart: 'latest.svg' });
   const dated = markdown({ ...sections, chart: `${date}.svg` });
-  const svg = svgChart(results, { title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})` });
-  const json = JSON.stringify({ date, config, machine: info, results, leak, footprint, channels, savedModelConcurrency, inProcess, targets: report.targets }, null, 2);
+  const svg = svgChart(results, {
+    title: `Requests/s by payload, concurrency and client (${date}${config.smoke ? ', smoke' : ''})`,
+  });
+  const json = JSON.stringify(
+    {
+      date,
+      config,
+      machine: info,
+      results,
+      leak,
+      footprint,
+      channels,
+      savedModelConcurrency,
+      inProcess,
+      targets: report.targets,
+    },
+    null,
+    2,
+  );
   fs.writeFileSync(path.join(out, `${date}.md`), dated.text);
   fs.writeFileSync(path.join(out, 'latest.md'), report.text);
   fs.writeFileSync(path.join(out, 'latest.svg'), svg);
@@ -205,7 +285,10 @@ async function main() {
   const config = parseArgs(process.argv.slice(2));
   if (config.fromJson) {
     const saved = JSON.parse(fs.readFileSync(config.fromJson, 'utf8'));
-    const out = config.out === path.join(__dirname, 'results') || !config.out ? path.dirname(path.resolve(config.fromJson)) : config.out;
+    const out =
+      config.out === path.join(__dirname, 'results') || !config.out
+        ? path.dirname(path.resolve(config.fromJson))
+        : config.out;
     const report = writeReport({ ...saved, out });
     process.stdout.write(`${report.text}\n`);
     return;
@@ -222,8 +305,14 @@ async function main() {
   try {
     if (config.clients.includes('lib')) {
       log('footprint: require time and RSS after the first call (bare Node, grpc-js, run())');
-      footprint = await measureFootprint({ address: server.address, samples: config.smoke ? 1 : 5, runJsonChild, env: {} });
-      for (const f of footprint) log(`  ${f.label.padEnd(24)} require ${f.requireMs.toFixed(1)} ms, RSS ${f.rssMb.toFixed(1)} MB`);
+      footprint = await measureFootprint({
+        address: server.address,
+        samples: config.smoke ? 1 : 5,
+        runJsonChild,
+        env: {},
+      });
+      for (const f of footprint)
+        log(`  ${f.label.padEnd(24)} require ${f.requireMs.toFixed(1)} ms, RSS ${f.rssMb.toFixed(1)} MB`);
     }
     const best = new Map();
     const slow = new Set();
@@ -242,7 +331,14 @@ async function main() {
             } catch (err) {
               log(`${client} ${floats} floats c=${concurrency} failed: ${err.message}`);
               result = {
-                client, floats, concurrency, count: 0, errors: 1, crashed: true, firstError: err.message.split('\n')[0], peakRssMb: null,
+                client,
+                floats,
+                concurrency,
+                count: 0,
+                errors: 1,
+                crashed: true,
+                firstError: err.message.split('\n')[0],
+                peakRssMb: null,
               };
             }
             const seconds = (Date.now() - t) / 1000;
@@ -250,10 +346,12 @@ async function main() {
             result.runs = (best.get(key)?.runs || 0) + 1;
             if (!best.has(key) || (result.rps || 0) > (best.get(key).rps || 0)) best.set(key, result);
             else best.get(key).runs = result.runs;
-            log(`${CLIENTS[client].label.padEnd(28)} ${String(floats).padStart(7)} floats c=${String(concurrency).padStart(3)}: ` +
-              `${(result.rps || 0).toFixed(0).padStart(6)} req/s, p50 ${(result.p50Ms || 0).toFixed(2)} ms, ` +
-              `p99 ${(result.p99Ms || 0).toFixed(2)} ms, CPU ${(result.cpuMsPerCall || 0).toFixed(3)} ms/call` +
-              `${result.errors ? `, ${result.errors} errors` : ''} (${seconds.toFixed(1)} s)`);
+            log(
+              `${CLIENTS[client].label.padEnd(28)} ${String(floats).padStart(7)} floats c=${String(concurrency).padStart(3)}: ` +
+                `${(result.rps || 0).toFixed(0).padStart(6)} req/s, p50 ${(result.p50Ms || 0).toFixed(2)} ms, ` +
+                `p99 ${(result.p99Ms || 0).toFixed(2)} ms, CPU ${(result.cpuMsPerCall || 0).toFixed(3)} ms/call` +
+                `${result.errors ? `, ${result.errors} errors` : ''} (${seconds.toFixed(1)} s)`,
+            );
           }
         }
       }
@@ -265,25 +363,45 @@ async function main() {
     if (config.leakCalls > 0 && config.clients.includes('lib')) {
       log(`leak check: ${config.leakCalls} run() calls`);
       const warmupCalls = config.smoke ? 1000 : 10000;
-      leak = await runJsonChild(process.execPath, [
-        '--expose-gc', ...NODE_FLAGS, path.join(__dirname, 'leak.js'),
-        JSON.stringify({ address: server.address, calls: config.leakCalls, warmupCalls, sampleEvery: config.smoke ? 1000 : 10000 }),
-      ], { env: CHILD_ENV, timeoutMs: 600000 });
-      log(`leak check: RSS ${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB (growth ${leak.growthMb.toFixed(1)} MB)`);
+      leak = await runJsonChild(
+        process.execPath,
+        [
+          '--expose-gc',
+          ...NODE_FLAGS,
+          path.join(__dirname, 'leak.js'),
+          JSON.stringify({
+            address: server.address,
+            calls: config.leakCalls,
+            warmupCalls,
+            sampleEvery: config.smoke ? 1000 : 10000,
+          }),
+        ],
+        { env: CHILD_ENV, timeoutMs: 600000 },
+      );
+      log(
+        `leak check: RSS ${leak.rssAfterWarmupMb.toFixed(1)} → ${leak.rssEndMb.toFixed(1)} MB (growth ${leak.growthMb.toFixed(1)} MB)`,
+      );
     }
     if (config.clients.includes('savedmodel')) {
       log('SavedModel concurrency (bench/saved_model_concurrency.js, against the reference server)');
-      savedModelConcurrency = await runJsonChild(process.execPath, [
-        ...NODE_FLAGS, path.join(__dirname, 'saved_model_concurrency.js'), JSON.stringify({ smoke: config.smoke }),
-      ], { env: CHILD_ENV, timeoutMs: 600000 }).catch((err) => {
+      savedModelConcurrency = await runJsonChild(
+        process.execPath,
+        [...NODE_FLAGS, path.join(__dirname, 'saved_model_concurrency.js'), JSON.stringify({ smoke: config.smoke })],
+        { env: CHILD_ENV, timeoutMs: 600000 },
+      ).catch((err) => {
         log(`SavedModel concurrency failed: ${err.message}`);
         return { error: err.message.split('\n')[0] };
       });
       log('in-process serving vs loopback gRPC (bench/in_process.js)');
-      inProcess = await runJsonChild(process.execPath, [
-        ...NODE_FLAGS, path.join(__dirname, 'in_process.js'),
-        JSON.stringify({ address: server.address, serverPid: server.child.pid, smoke: config.smoke }),
-      ], { env: CHILD_ENV, timeoutMs: 300000 }).catch((err) => {
+      inProcess = await runJsonChild(
+        process.execPath,
+        [
+          ...NODE_FLAGS,
+          path.join(__dirname, 'in_process.js'),
+          JSON.stringify({ address: server.address, serverPid: server.child.pid, smoke: config.smoke }),
+        ],
+        { env: CHILD_ENV, timeoutMs: 300000 },
+      ).catch((err) => {
         log(`in-process serving failed: ${err.message}`);
         return { error: err.message.split('\n')[0] };
       });
@@ -293,7 +411,18 @@ async function main() {
   }
 
   const date = new Date().toISOString().slice(0, 10);
-  const report = writeReport({ out: config.out, date, config, machine: machine(), results, leak, footprint, channels, savedModelConcurrency, inProcess });
+  const report = writeReport({
+    out: config.out,
+    date,
+    config,
+    machine: machine(),
+    results,
+    leak,
+    footprint,
+    channels,
+    savedModelConcurrency,
+    inProcess,
+  });
   process.stdout.write(`${report.text}\n`);
   log(`wrote ${path.join(config.out, 'latest.md')} and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const empty = results.filter((r) => !(r.count > 0));
@@ -307,6 +436,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  log(`failed: ${err && err.stack || err}`);
+  log(`failed: ${(err && err.stack) || err}`);
   process.exit(1);
 });

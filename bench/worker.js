@@ -24,7 +24,12 @@ function percentile(sorted, q) {
 
 async function main() {
   const config = {
-    warmupMs: 1000, durationMs: 2500, maxPhaseMs: 30000, drainMs: 3000, minCalls: 20, ...JSON.parse(process.argv[2]),
+    warmupMs: 1000,
+    durationMs: 2500,
+    maxPhaseMs: 30000,
+    drainMs: 3000,
+    minCalls: 20,
+    ...JSON.parse(process.argv[2]),
   };
   const { client: name, address, floats, concurrency } = config;
   const spec = CLIENTS[name];
@@ -48,25 +53,32 @@ async function main() {
         else if (phase === 'warmup') warmupCalls++;
       } catch (err) {
         errors++;
-        if (!firstError) firstError = String(err && err.message || err).slice(0, 300);
-        if (errors > 1000 && latencies.length === 0 && warmupCalls === 0) phase = 'drain';  // nothing works
+        if (!firstError) firstError = String((err && err.message) || err).slice(0, 300);
+        if (errors > 1000 && latencies.length === 0 && warmupCalls === 0) phase = 'drain'; // nothing works
       }
-      if (!completedOnce) { completedOnce = true; lanesDone++; }
+      if (!completedOnce) {
+        completedOnce = true;
+        lanesDone++;
+      }
     }
   };
 
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const lanes = Array.from({ length: concurrency }, () => lane());
 
-  const waitUntil = (predicate) => new Promise((resolve) => {
-    const check = () => (predicate() ? resolve() : setTimeout(check, 20));
-    check();
-  });
+  const waitUntil = (predicate) =>
+    new Promise((resolve) => {
+      const check = () => (predicate() ? resolve() : setTimeout(check, 20));
+      check();
+    });
 
   const warmupStart = Date.now();
-  await waitUntil(() => phase === 'drain' ||
-    (Date.now() - warmupStart >= config.warmupMs && lanesDone >= concurrency) ||
-    Date.now() - warmupStart >= config.maxPhaseMs);
+  await waitUntil(
+    () =>
+      phase === 'drain' ||
+      (Date.now() - warmupStart >= config.warmupMs && lanesDone >= concurrency) ||
+      Date.now() - warmupStart >= config.maxPhaseMs,
+  );
 
   const warmupS = (Date.now() - warmupStart) / 1000;
   const minCalls = Math.min(concurrency, config.minCalls);
@@ -76,8 +88,11 @@ async function main() {
   if (phase !== 'drain') phase = 'measure';
   await waitUntil(() => {
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
-    return phase === 'drain' || (elapsed >= config.durationMs && latencies.length >= minCalls) ||
-      elapsed >= config.maxPhaseMs;
+    return (
+      phase === 'drain' ||
+      (elapsed >= config.durationMs && latencies.length >= minCalls) ||
+      elapsed >= config.maxPhaseMs
+    );
   });
   phase = 'drain';
   const cpu = process.cpuUsage(cpu0);
@@ -112,12 +127,16 @@ async function main() {
     drained,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  try { client.close(); } catch { /* exiting anyway */ }
+  try {
+    client.close();
+  } catch {
+    /* exiting anyway */
+  }
   // gRPC channels and TF threads must not keep the process alive.
   process.exit(0);
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench worker failed: ${err && err.stack || err}\n`);
+  process.stderr.write(`bench worker failed: ${(err && err.stack) || err}\n`);
   process.exit(1);
 });

@@ -92,13 +92,22 @@ const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 const MAX_MILLIS = 2 ** 31 - 1;
 const MAX_CONNECTIONS = 64;
 const KNOWN: readonly (keyof ChannelOptions)[] = [
-  'maxSendMessageBytes', 'maxReceiveMessageBytes', 'loadBalancing', 'keepalive', 'retry', 'connections',
+  'maxSendMessageBytes',
+  'maxReceiveMessageBytes',
+  'loadBalancing',
+  'keepalive',
+  'retry',
+  'connections',
   'reconnectBackoff',
 ];
 const RECONNECT_KNOWN: readonly (keyof ReconnectBackoffOptions)[] = ['initialMillis', 'maxMillis'];
 const KEEPALIVE_KNOWN: readonly (keyof KeepaliveOptions)[] = ['timeMillis', 'timeoutMillis', 'permitWithoutCalls'];
 const RETRY_KNOWN: readonly (keyof RetryOptions)[] = [
-  'maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis', 'backoffMultiplier', 'retryableStatusCodes',
+  'maxAttempts',
+  'initialBackoffMillis',
+  'maxBackoffMillis',
+  'backoffMultiplier',
+  'retryableStatusCodes',
 ];
 
 /** The retry policy's defaults (also the kernel's, cpp/kernel/channel_options.cc). */
@@ -120,7 +129,13 @@ function checkInteger(value: unknown, name: string, min: number, max: number, ex
 
 function checkMessageLimit(value: unknown, name: string): number {
   if (value === undefined) return 0;
-  return checkInteger(value, name, 1, MAX_MESSAGE_BYTES, `a positive integer number of bytes up to ${MAX_MESSAGE_BYTES}`);
+  return checkInteger(
+    value,
+    name,
+    1,
+    MAX_MESSAGE_BYTES,
+    `a positive integer number of bytes up to ${MAX_MESSAGE_BYTES}`,
+  );
 }
 
 function checkOptionsObject(value: unknown, name: string, known: readonly string[]): Record<string, unknown> {
@@ -142,7 +157,8 @@ function checkMillisOption(value: unknown, name: string): number {
 
 function keepaliveEntries(value: unknown, name: string): [string, string | number | boolean][] {
   const o = checkOptionsObject(value, name, KEEPALIVE_KNOWN);
-  if (o.timeMillis === undefined) throw new TypeError(`${name}.timeMillis is required: how often to ping, in milliseconds`);
+  if (o.timeMillis === undefined)
+    throw new TypeError(`${name}.timeMillis is required: how often to ping, in milliseconds`);
   const entries: [string, string | number | boolean][] = [
     ['keepalive_time_millis', checkMillisOption(o.timeMillis, `${name}.timeMillis`)],
   ];
@@ -159,31 +175,53 @@ function keepaliveEntries(value: unknown, name: string): [string, string | numbe
 }
 
 function checkStatusCodes(value: unknown, name: string): StatusCodeName[] {
-  const expected = "a non-empty array of gRPC status codes other than OK (names such as 'UNAVAILABLE', or numbers 1-16)";
-  if (!Array.isArray(value) || value.length === 0) throw new TypeError(`${name} must be ${expected}, got ${describe(value)}`);
+  const expected =
+    "a non-empty array of gRPC status codes other than OK (names such as 'UNAVAILABLE', or numbers 1-16)";
+  if (!Array.isArray(value) || value.length === 0)
+    throw new TypeError(`${name} must be ${expected}, got ${describe(value)}`);
   const names = Object.keys(StatusCode) as StatusCodeName[];
-  return [...new Set(value.map((code: unknown, i) => {
-    if (typeof code === 'number') {
-      checkInteger(code, `${name}[${i}]`, 1, 16, 'a gRPC status code from 1 to 16');
-      return names.find((n) => StatusCode[n] === code) as StatusCodeName;
-    }
-    if (typeof code !== 'string' || !names.includes(code as StatusCodeName) || code === 'OK') {
-      throw new TypeError(`${name}[${i}] must be a gRPC status code name other than OK (such as 'UNAVAILABLE'), got ${describe(code)}`);
-    }
-    return code as StatusCodeName;
-  }))];
+  return [
+    ...new Set(
+      value.map((code: unknown, i) => {
+        if (typeof code === 'number') {
+          checkInteger(code, `${name}[${i}]`, 1, 16, 'a gRPC status code from 1 to 16');
+          return names.find((n) => StatusCode[n] === code) as StatusCodeName;
+        }
+        if (typeof code !== 'string' || !names.includes(code as StatusCodeName) || code === 'OK') {
+          throw new TypeError(
+            `${name}[${i}] must be a gRPC status code name other than OK (such as 'UNAVAILABLE'), got ${describe(code)}`,
+          );
+        }
+        return code as StatusCodeName;
+      }),
+    ),
+  ];
 }
 
 function retryEntries(value: unknown, name: string): [string, string | number][] {
   const o = checkOptionsObject(value, name, RETRY_KNOWN);
-  const maxAttempts = o.maxAttempts === undefined ? RETRY_DEFAULTS.maxAttempts
-    : checkInteger(o.maxAttempts, `${name}.maxAttempts`, 2, 5, 'an integer from 2 to 5 (attempts in all; gRPC allows at most 5)');
-  const initial = o.initialBackoffMillis === undefined ? RETRY_DEFAULTS.initialBackoffMillis
-    : checkMillisOption(o.initialBackoffMillis, `${name}.initialBackoffMillis`);
-  const max = o.maxBackoffMillis === undefined ? Math.max(RETRY_DEFAULTS.maxBackoffMillis, initial)
-    : checkMillisOption(o.maxBackoffMillis, `${name}.maxBackoffMillis`);
+  const maxAttempts =
+    o.maxAttempts === undefined
+      ? RETRY_DEFAULTS.maxAttempts
+      : checkInteger(
+          o.maxAttempts,
+          `${name}.maxAttempts`,
+          2,
+          5,
+          'an integer from 2 to 5 (attempts in all; gRPC allows at most 5)',
+        );
+  const initial =
+    o.initialBackoffMillis === undefined
+      ? RETRY_DEFAULTS.initialBackoffMillis
+      : checkMillisOption(o.initialBackoffMillis, `${name}.initialBackoffMillis`);
+  const max =
+    o.maxBackoffMillis === undefined
+      ? Math.max(RETRY_DEFAULTS.maxBackoffMillis, initial)
+      : checkMillisOption(o.maxBackoffMillis, `${name}.maxBackoffMillis`);
   if (max < initial) {
-    throw new RangeError(`${name}.maxBackoffMillis (${max}) must not be less than ${name}.initialBackoffMillis (${initial})`);
+    throw new RangeError(
+      `${name}.maxBackoffMillis (${max}) must not be less than ${name}.initialBackoffMillis (${initial})`,
+    );
   }
   let multiplier: number = RETRY_DEFAULTS.backoffMultiplier;
   if (o.backoffMultiplier !== undefined) {
@@ -195,8 +233,10 @@ function retryEntries(value: unknown, name: string): [string, string | number][]
     }
     multiplier = o.backoffMultiplier;
   }
-  const codes = o.retryableStatusCodes === undefined ? [...RETRY_DEFAULTS.retryableStatusCodes]
-    : checkStatusCodes(o.retryableStatusCodes, `${name}.retryableStatusCodes`);
+  const codes =
+    o.retryableStatusCodes === undefined
+      ? [...RETRY_DEFAULTS.retryableStatusCodes]
+      : checkStatusCodes(o.retryableStatusCodes, `${name}.retryableStatusCodes`);
   return [
     ['retry_max_attempts', maxAttempts],
     ['retry_initial_backoff_millis', initial],
@@ -209,7 +249,8 @@ function retryEntries(value: unknown, name: string): [string, string | number][]
 function reconnectEntries(value: unknown, name: string): [string, number][] {
   const o = checkOptionsObject(value, name, RECONNECT_KNOWN);
   const entries: [string, number][] = [];
-  const initial = o.initialMillis === undefined ? undefined : checkMillisOption(o.initialMillis, `${name}.initialMillis`);
+  const initial =
+    o.initialMillis === undefined ? undefined : checkMillisOption(o.initialMillis, `${name}.initialMillis`);
   const max = o.maxMillis === undefined ? undefined : checkMillisOption(o.maxMillis, `${name}.maxMillis`);
   if (max !== undefined && max < (initial ?? 0)) {
     throw new RangeError(`${name}.maxMillis (${max}) must not be less than ${name}.initialMillis (${initial})`);
@@ -227,17 +268,22 @@ function textEntries(o: Record<string, unknown>, name: string): [string, string 
   const entries: [string, string | number | boolean][] = [];
   if (o.loadBalancing !== undefined) {
     if (o.loadBalancing !== 'pick_first' && o.loadBalancing !== 'round_robin') {
-      throw new TypeError(`${name}.loadBalancing must be 'pick_first' or 'round_robin', got ${describe(o.loadBalancing)}`);
+      throw new TypeError(
+        `${name}.loadBalancing must be 'pick_first' or 'round_robin', got ${describe(o.loadBalancing)}`,
+      );
     }
     entries.push(['load_balancing', o.loadBalancing]);
   }
   if (o.keepalive !== undefined) entries.push(...keepaliveEntries(o.keepalive, `${name}.keepalive`));
   if (o.retry !== undefined) entries.push(...retryEntries(o.retry, `${name}.retry`));
   if (o.connections !== undefined) {
-    entries.push(['connections', checkInteger(o.connections, `${name}.connections`, 1, MAX_CONNECTIONS,
-      `an integer from 1 to ${MAX_CONNECTIONS}`)]);
+    entries.push([
+      'connections',
+      checkInteger(o.connections, `${name}.connections`, 1, MAX_CONNECTIONS, `an integer from 1 to ${MAX_CONNECTIONS}`),
+    ]);
   }
-  if (o.reconnectBackoff !== undefined) entries.push(...reconnectEntries(o.reconnectBackoff, `${name}.reconnectBackoff`));
+  if (o.reconnectBackoff !== undefined)
+    entries.push(...reconnectEntries(o.reconnectBackoff, `${name}.reconnectBackoff`));
   return entries;
 }
 
@@ -260,7 +306,8 @@ export function channelOptionsText(value: unknown, name = 'options'): string {
   const resolved = resolveChannelOptions(value, name);
   const limits: [string, number][] = [];
   if (resolved.maxSendMessageBytes !== 0) limits.push(['max_send_message_bytes', resolved.maxSendMessageBytes]);
-  if (resolved.maxReceiveMessageBytes !== 0) limits.push(['max_receive_message_bytes', resolved.maxReceiveMessageBytes]);
+  if (resolved.maxReceiveMessageBytes !== 0)
+    limits.push(['max_receive_message_bytes', resolved.maxReceiveMessageBytes]);
   return [toText(limits), resolved.text].filter((t) => t !== '').join(';');
 }
 

@@ -68,7 +68,9 @@ export type PredictionClientOptionsInput = Omit<PredictionClientOptions, 'output
  */
 export type CheckedPredictionClientOptions<D> = {
   [K in keyof D]: K extends keyof PredictionClientOptions
-    ? K extends 'outputTypes' ? OutputTypes<D[K] & readonly string[]> : D[K]
+    ? K extends 'outputTypes'
+      ? OutputTypes<D[K] & readonly string[]>
+      : D[K]
     : never;
 };
 
@@ -77,7 +79,8 @@ export type ClientDefaults = Omit<PredictionClientOptions, 'targetAddress' | 'ma
 
 /** The `outputTypes` default of a client whose options have type `D`; `readonly DType[]` without one. */
 export type DefaultOutputTypes<D> = D extends { readonly outputTypes: infer T extends readonly string[] }
-  ? T : readonly DType[];
+  ? T
+  : readonly DType[];
 
 /**
  * Per-call options of a client whose options have type `D`: those of run()
@@ -88,16 +91,26 @@ export type ClientRunOptions<
   D extends PredictionClientOptionsInput = PredictionClientOptions,
   O extends readonly string[] = DefaultOutputTypes<D>,
   I extends readonly unknown[] = readonly TensorInput[],
-> =
-  Pick<
-    RunOptions<O, I>,
-    'inputTensorAliases' | 'inputTensors' | 'modelVersion' | 'versionLabel' | 'signatureName' |
-    'deadlineMillis' | 'maxRpcDeadlineMillis' | 'signal' | 'metadata' | 'waitForReady'
-  >
-  & (D extends { readonly modelName: string } ? { modelName?: string } : { modelName: string })
-  & (D extends { readonly outputTensorAliases: readonly string[] }
-    ? { outputTensorAliases?: readonly string[] } : { outputTensorAliases: readonly string[] })
-  & (D extends { readonly outputTypes: readonly string[] } ? { outputTypes?: OutputTypes<O> } : { outputTypes: OutputTypes<O> });
+> = Pick<
+  RunOptions<O, I>,
+  | 'inputTensorAliases'
+  | 'inputTensors'
+  | 'modelVersion'
+  | 'versionLabel'
+  | 'signatureName'
+  | 'deadlineMillis'
+  | 'maxRpcDeadlineMillis'
+  | 'signal'
+  | 'metadata'
+  | 'waitForReady'
+> &
+  (D extends { readonly modelName: string } ? { modelName?: string } : { modelName: string }) &
+  (D extends { readonly outputTensorAliases: readonly string[] }
+    ? { outputTensorAliases?: readonly string[] }
+    : { outputTensorAliases: readonly string[] }) &
+  (D extends { readonly outputTypes: readonly string[] }
+    ? { outputTypes?: OutputTypes<O> }
+    : { outputTypes: OutputTypes<O> });
 
 /** What the constructor takes: the options that bind a client or that it keeps as defaults. */
 const CLIENT_OPTIONS = RUN_OPTION_ENTRIES.filter(([, spec]) => spec.client !== 'call');
@@ -139,10 +152,17 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
       const { value, givenAs } = givenOption(o, name);
       if (value === undefined) continue;
       const resolved = spec.resolve(value, givenAs);
-      defaults[name] = spec.clientDefault !== undefined ? spec.clientDefault(value as never)
-        : Array.isArray(resolved) ? Object.freeze(resolved) : resolved;
+      defaults[name] =
+        spec.clientDefault !== undefined
+          ? spec.clientDefault(value as never)
+          : Array.isArray(resolved)
+            ? Object.freeze(resolved)
+            : resolved;
     }
-    checkVersionChoice((defaults.modelVersion as number | undefined) ?? -1, (defaults.versionLabel as string | undefined) ?? '');
+    checkVersionChoice(
+      (defaults.modelVersion as number | undefined) ?? -1,
+      (defaults.versionLabel as string | undefined) ?? '',
+    );
     this.defaults = Object.freeze(defaults) as ClientDefaults;
   }
 
@@ -205,10 +225,12 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   /** The call on a closed client: the options are still validated synchronously. */
   #refuse(merged: RunOptions): Promise<never> {
     resolveRunOptions(merged);
-    return Promise.reject(new RemotePredictError(
-      StatusCode.FAILED_PRECONDITION,
-      `this PredictionClient (target ${this.targetAddress}) has been closed; create another one to call it again`,
-    ));
+    return Promise.reject(
+      new RemotePredictError(
+        StatusCode.FAILED_PRECONDITION,
+        `this PredictionClient (target ${this.targetAddress}) has been closed; create another one to call it again`,
+      ),
+    );
   }
 
   #merge(options: unknown): RunOptions {
@@ -217,7 +239,7 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
       if (bound in call) {
         throw new TypeError(
           `options.${bound} cannot be given per call: a client is bound to one channel (${this.targetAddress}); ` +
-          'create another PredictionClient instead',
+            'create another PredictionClient instead',
         );
       }
     }

@@ -1,16 +1,37 @@
 // docs/ARCHITECTURE.md#tensors-in-javascript: JS dtype names, TensorFlow DataType numbers, typed arrays.
 export type DType =
-  | 'float32' | 'float64' | 'int32' | 'int64' | 'uint64' | 'uint32' | 'int16' | 'uint16'
-  | 'int8' | 'uint8' | 'bool' | 'float16' | 'bfloat16' | 'complex64' | 'complex128' | 'string';
+  | 'float32'
+  | 'float64'
+  | 'int32'
+  | 'int64'
+  | 'uint64'
+  | 'uint32'
+  | 'int16'
+  | 'uint16'
+  | 'int8'
+  | 'uint8'
+  | 'bool'
+  | 'float16'
+  | 'bfloat16'
+  | 'complex64'
+  | 'complex128'
+  | 'string';
 
 type NumericArrayConstructor =
-  | Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor
-  | BigInt64ArrayConstructor | BigUint64ArrayConstructor | Uint32ArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor;
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor;
 
 interface DTypeInfo {
   tfType: number;
-  arrayType: NumericArrayConstructor | null;  // null: strings
+  arrayType: NumericArrayConstructor | null; // null: strings
   valuesPerElement: number;
 }
 
@@ -48,9 +69,7 @@ export const INTEGER_RANGES: Readonly<Partial<Record<DType, readonly [bigint, bi
 /** Every dtype, quoted, for messages: "'float32', 'float64', ...". */
 export const DTYPE_LIST = (Object.keys(DTYPES) as DType[]).map((d) => `'${d}'`).join(', ');
 
-const BY_TF_TYPE = new Map<number, DType>(
-  (Object.keys(DTYPES) as DType[]).map((name) => [DTYPES[name].tfType, name]),
-);
+const BY_TF_TYPE = new Map<number, DType>((Object.keys(DTYPES) as DType[]).map((name) => [DTYPES[name].tfType, name]));
 
 export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(DTYPES, value);

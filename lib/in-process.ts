@@ -29,13 +29,15 @@ function checkName(value: unknown, name: string): string {
 
 function checkVersion(value: unknown, name: string): number {
   if (typeof value !== 'number') throw new TypeError(`${name} must be an integer ≥ 0, got ${describe(value)}`);
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${describe(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be an integer ≥ 0, got ${describe(value)}`);
   return value + 0;
 }
 
 function checkLabels(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new TypeError(`options.versionLabels must be an array of strings, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new TypeError(`options.versionLabels must be an array of strings, got ${describe(value)}`);
   return value.map((label: unknown, i) => checkName(label, `options.versionLabels[${i}]`));
 }
 

@@ -24,7 +24,12 @@ export {
   WidenedTensorInput,
 } from './tensor';
 export {
-  ChannelOptions, KeepaliveOptions, LoadBalancingPolicy, ReconnectBackoffOptions, RETRY_DEFAULTS, RetryOptions,
+  ChannelOptions,
+  KeepaliveOptions,
+  LoadBalancingPolicy,
+  ReconnectBackoffOptions,
+  RETRY_DEFAULTS,
+  RetryOptions,
   setTargetChannelOptions,
 } from './channel-options';
 export { MAX_METADATA_BYTES, Metadata, setTargetMetadata } from './metadata';
@@ -33,7 +38,13 @@ export { setTargetCredentials, TlsCredentials } from './tls-credentials';
 export { RUN_OPTION_DEFAULTS, RunOptions } from './options';
 export { run, runReturningStatus, RunStatusResult } from './run';
 export {
-  loadSavedModel, LoadSavedModelOptions, PredictOptions, SavedModel, setTargetOverride, SignatureSpec, TensorSpec,
+  loadSavedModel,
+  LoadSavedModelOptions,
+  PredictOptions,
+  SavedModel,
+  setTargetOverride,
+  SignatureSpec,
+  TensorSpec,
 } from './saved-model';
 export { IN_PROCESS_TARGET, serveInProcess, ServeInProcessOptions, unserveInProcess } from './in-process';
 export {

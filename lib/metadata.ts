@@ -48,7 +48,9 @@ export function resolveMetadata(value: unknown, name = 'metadata'): FlatMetadata
       size = Math.ceil(v.byteLength / 3) * 4;
     } else if (typeof v === 'string') {
       if (!binary && !PRINTABLE.test(v)) {
-        throw new TypeError(`${at} must be printable ASCII (0x20-0x7e) unless the key ends in '-bin', got ${describe(v)}`);
+        throw new TypeError(
+          `${at} must be printable ASCII (0x20-0x7e) unless the key ends in '-bin', got ${describe(v)}`,
+        );
       }
       flat.push(key, v);
       size = binary ? Math.ceil(Buffer.byteLength(v) / 3) * 4 : v.length;

@@ -64,9 +64,11 @@ export const FETCH_LIBTENSORFLOW_CC_COMMAND = 'npx tfserving-remote-predict fetc
 export function savedModelUnavailable(nativeDir = nativeDirectory()): string | undefined {
   const lib = path.join(libtensorflowDirectory(nativeDir), 'lib', 'libtensorflow_cc.so.2');
   if (!isPrebuilt(nativeDir) || fs.existsSync(lib)) return undefined;
-  return `tfserving-remote-predict: loadSavedModel() needs libtensorflow_cc.so.2 (TensorFlow's session API, ` +
+  return (
+    `tfserving-remote-predict: loadSavedModel() needs libtensorflow_cc.so.2 (TensorFlow's session API, ` +
     `about 790 MB), which the prebuilt package ${platformPackageName() ?? ''} leaves out. ` +
     `Run \`${FETCH_LIBTENSORFLOW_CC_COMMAND}\` once (it stages it from pip's tensorflow-cpu wheel into ` +
     `${path.dirname(lib)}; --from DIR or LIBTENSORFLOW_DIR=DIR takes it from a TensorFlow you have), ` +
-    'or build this package from source (TFSRP_BUILD_FROM_SOURCE=1 npm rebuild tfserving-remote-predict)';
+    'or build this package from source (TFSRP_BUILD_FROM_SOURCE=1 npm rebuild tfserving-remote-predict)'
+  );
 }

@@ -4,41 +4,41 @@ import { nativeDirectory, savedModelUnavailable } from './native-location';
 
 /** One input of a direct call: numeric data is copied as raw little-endian bytes. */
 export interface NativeInputTensor {
-  dtype: number;  // TensorFlow DataType enum
+  dtype: number; // TensorFlow DataType enum
   shape: number[];
-  data: ArrayBufferView | Uint8Array[];  // DT_STRING: one Uint8Array per element
+  data: ArrayBufferView | Uint8Array[]; // DT_STRING: one Uint8Array per element
 }
 
 /** One output of a direct call: numeric data is exactly the element bytes. */
 export interface NativeOutputTensor {
   dtype: number;
   shape: number[];
-  data: ArrayBuffer | Uint8Array[];  // DT_STRING: one Uint8Array per element
+  data: ArrayBuffer | Uint8Array[]; // DT_STRING: one Uint8Array per element
 }
 
 /** What a prepared call fixes: everything but the input tensors. */
 export interface NativeCallSpec {
   targetAddress: string;
   modelName: string;
-  modelVersion: number;  // -1: latest
-  versionLabel: string;  // '': none
+  modelVersion: number; // -1: latest
+  versionLabel: string; // '': none
   signatureName: string;
   maxRpcDeadlineMillis: number;
   failOpOnRpcError: boolean;
   inputTensorAliases: string[];
-  inputTypes: number[];  // TensorFlow DataType of each input
+  inputTypes: number[]; // TensorFlow DataType of each input
   outputTensorAliases: string[];
   outputTypes: number[];
-  maxSendMessageBytes: number;  // 0: unlimited
+  maxSendMessageBytes: number; // 0: unlimited
   maxReceiveMessageBytes: number;
-  tlsCredentialsId: number;  // 0: plaintext (unless the target has process-wide credentials)
-  channelOptions: string;  // "name=value;..." (cpp/kernel/channel_options.h); '': the target's
+  tlsCredentialsId: number; // 0: plaintext (unless the target has process-wide credentials)
+  channelOptions: string; // "name=value;..." (cpp/kernel/channel_options.h); '': the target's
 }
 
 /** Per-call options of call(): checked by lib/ (metadata.ts). */
 export interface NativeCallOptions {
-  metadata?: (string | Uint8Array)[];  // [key, value, key, value, ...]; absent: none
-  waitForReady?: boolean;  // absent: false
+  metadata?: (string | Uint8Array)[]; // [key, value, key, value, ...]; absent: none
+  waitForReady?: boolean; // absent: false
 }
 
 export interface NativePredictResult {
@@ -54,7 +54,11 @@ export interface NativePredictResult {
 
 /** call()'s completion: a NativePredictResult, field by field. */
 export type NativePredictDone = (
-  code: number, message: string, statusCode: number, statusErrorMessage: string, outputs: NativeOutputTensor[],
+  code: number,
+  message: string,
+  statusCode: number,
+  statusErrorMessage: string,
+  outputs: NativeOutputTensor[],
 ) => void;
 
 export interface NativeTensorSpec {
@@ -81,7 +85,7 @@ export interface NativeSavedModelLoadResult {
 export interface NativeSavedModelRunResult {
   code: number;
   message: string;
-  outputs?: NativeOutputTensor[];  // in the order of the request's outputs
+  outputs?: NativeOutputTensor[]; // in the order of the request's outputs
 }
 
 /** Opaque handle of a loaded SavedModel (a type-tagged external: another handle is a TypeError). */
@@ -109,8 +113,11 @@ export interface NativeDirectAddon {
    * object is made natively per call).
    */
   call(
-    prepared: NativePreparedCall, inputs: NativeInputTensor[], cancellable: boolean,
-    onDone: NativePredictDone, callOptions?: NativeCallOptions,
+    prepared: NativePreparedCall,
+    inputs: NativeInputTensor[],
+    cancellable: boolean,
+    onDone: NativePredictDone,
+    callOptions?: NativeCallOptions,
   ): NativeCallHandle | undefined;
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
@@ -167,13 +174,16 @@ function requireNative<T>(file: string): T {
     return require(file) as T;
   } catch (cause) {
     const message = (cause as Error).message;
-    const unbuilt = (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ||
+    const unbuilt =
+      (cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ||
       /cannot open shared object file|undefined symbol/.test(message);
-    const error = new Error(unbuilt
-      ? `tfserving-remote-predict: its native build is missing or broken (${file}: ${(cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'no such file' : message}). ` +
-        'Run `npm rebuild tfserving-remote-predict` in your project (or `npm run build` in a checkout of this package); ' +
-        'the README lists what the build needs'
-      : `tfserving-remote-predict: cannot load its native addon ${file}: ${message}`);
+    const error = new Error(
+      unbuilt
+        ? `tfserving-remote-predict: its native build is missing or broken (${file}: ${(cause as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'no such file' : message}). ` +
+            'Run `npm rebuild tfserving-remote-predict` in your project (or `npm run build` in a checkout of this package); ' +
+            'the README lists what the build needs'
+        : `tfserving-remote-predict: cannot load its native addon ${file}: ${message}`,
+    );
     (error as Error & { cause: unknown }).cause = cause;
     throw error;
   }
@@ -223,7 +233,8 @@ function loadAddon(): NativeAddon {
     cancelSavedModelRun: (handle) => loadSavedModelAddon().cancelSavedModelRun(handle),
     disposeSavedModel: (model) => loadSavedModelAddon().disposeSavedModel(model),
     liveSavedModelSessions: () => (savedModelAddon === undefined ? 0 : savedModelAddon.liveSavedModelSessions()),
-    serveInProcess: (model, name, version, labels) => loadSavedModelAddon().serveInProcess(model, name, version, labels),
+    serveInProcess: (model, name, version, labels) =>
+      loadSavedModelAddon().serveInProcess(model, name, version, labels),
     unserveInProcess: (name, version) => loadSavedModelAddon().unserveInProcess(name, version),
   };
   return Object.assign(direct, lazy);

@@ -95,9 +95,10 @@ export function checkObject(value: unknown, name: string): Record<string, unknow
 export function checkKnownKeys(options: Record<string, unknown>, known: readonly string[], name: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const hint = key === 'failOpOnRpcError'
-      ? ': run() fails on RPC errors; runReturningStatus() reports them in statusCode instead'
-      : `; known options are ${known.join(', ')}`;
+    const hint =
+      key === 'failOpOnRpcError'
+        ? ': run() fails on RPC errors; runReturningStatus() reports them in statusCode instead'
+        : `; known options are ${known.join(', ')}`;
     throw new TypeError(`${name} has an unknown option '${key}'${hint}`);
   }
 }
@@ -123,7 +124,7 @@ export function checkTargetAddress(value: unknown, name = 'targetAddress'): stri
   if (address.startsWith(IN_PROCESS_TARGET) && address !== IN_PROCESS_TARGET) {
     throw new TypeError(
       `${name} ${describe(address)}: the in-process server's address is '${IN_PROCESS_TARGET}' with nothing after it ` +
-      '(the model is chosen by its name)',
+        '(the model is chosen by its name)',
     );
   }
   return address;
@@ -190,14 +191,17 @@ export function checkDeadline(value: unknown, name = 'deadlineMillis'): number {
  * naming both. `prefix` is how messages refer to the object, e.g. `'options.'`.
  */
 export function givenName(
-  options: Record<string, unknown>, name: string, alias: string, prefix = '',
+  options: Record<string, unknown>,
+  name: string,
+  alias: string,
+  prefix = '',
 ): string | undefined {
   const hasName = options[name] !== undefined;
   const hasAlias = options[alias] !== undefined;
   if (hasName && hasAlias) {
     throw new TypeError(
       `${prefix}${name} and ${prefix}${alias} were both given: they are one option ` +
-      `(${alias} is its deprecated name); give only ${name}`,
+        `(${alias} is its deprecated name); give only ${name}`,
     );
   }
   if (hasName) return name;
@@ -242,8 +246,11 @@ export function checkSignal(value: unknown, name = 'signal'): AbortSignal | unde
   if (value === undefined) return undefined;
   const signal = value as Partial<AbortSignal> | null;
   if (
-    typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' ||
-    typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function'
+    typeof signal !== 'object' ||
+    signal === null ||
+    typeof signal.aborted !== 'boolean' ||
+    typeof signal.addEventListener !== 'function' ||
+    typeof signal.removeEventListener !== 'function'
   ) {
     throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
   }
@@ -260,7 +267,7 @@ function checkSameLength(aliases: unknown[], aliasesName: string, other: unknown
   if (aliases.length !== other.length) {
     throw new RangeError(
       `${aliasesName} has ${aliases.length} entr${aliases.length === 1 ? 'y' : 'ies'} but ${otherName} has ${other.length}; ` +
-      'they pair up one to one',
+        'they pair up one to one',
     );
   }
 }
@@ -435,7 +442,9 @@ export const RUN_OPTIONS = {
 } satisfies RunOptionTable;
 
 type RunOptionName = keyof typeof RUN_OPTIONS;
-type ResolvedName = { [K in RunOptionName]: (typeof RUN_OPTIONS)[K] extends { aliasOf: string } ? never : K }[RunOptionName];
+type ResolvedName = {
+  [K in RunOptionName]: (typeof RUN_OPTIONS)[K] extends { aliasOf: string } ? never : K;
+}[RunOptionName];
 
 /** Validated options with defaults applied, in the addon's terms: one field per option (an alias resolves under its option's name). */
 export type ResolvedRunOptions = {
@@ -443,7 +452,10 @@ export type ResolvedRunOptions = {
 };
 
 /** The table's entries, in its order. */
-export const RUN_OPTION_ENTRIES = Object.entries(RUN_OPTIONS) as [RunOptionName, RunOptionSpec<ClientRole, unknown, unknown>][];
+export const RUN_OPTION_ENTRIES = Object.entries(RUN_OPTIONS) as [
+  RunOptionName,
+  RunOptionSpec<ClientRole, unknown, unknown>,
+][];
 const ENTRIES = RUN_OPTION_ENTRIES;
 
 /** The names run() accepts. */
@@ -455,10 +467,12 @@ export const RUN_OPTION_NAMES: readonly string[] = ENTRIES.map(([name]) => name)
  * a TypeError). `prefix` is how messages refer to the object, e.g. `'options.'`.
  */
 export function givenOption(
-  options: Record<string, unknown>, name: RunOptionName, prefix = '',
+  options: Record<string, unknown>,
+  name: RunOptionName,
+  prefix = '',
 ): { value: unknown; givenAs: string } {
   const { alias } = RUN_OPTIONS[name] as RunOptionSpec;
-  const givenAs = alias === undefined ? name : givenName(options, name, alias, prefix) ?? name;
+  const givenAs = alias === undefined ? name : (givenName(options, name, alias, prefix) ?? name);
   return { value: options[givenAs], givenAs };
 }
 
@@ -493,7 +507,8 @@ function keyPart(value: unknown): string {
  * identifies it (equal specs, equal keys; different specs, different keys).
  */
 export function nativeCallSpec(
-  resolved: ResolvedRunOptions, failOpOnRpcError: boolean,
+  resolved: ResolvedRunOptions,
+  failOpOnRpcError: boolean,
 ): { spec: NativeCallSpec; key: string } {
   const spec: Partial<NativeCallSpec> = { failOpOnRpcError };
   const values = resolved as Record<string, unknown>;

@@ -46,7 +46,8 @@ export function run<
 
 /** run(), also counted in `recorder` (a client's). */
 export function runRecorded<O extends readonly string[], I extends readonly unknown[]>(
-  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+  options: RunOptions<O, I>,
+  recorder: CallRecorder | undefined,
 ): Promise<OutputTensors<O>> {
   const resolved = resolveRunOptions(options);
   return predict(resolved, true, recorder, (result) => {
@@ -77,7 +78,8 @@ export function runReturningStatus<
 
 /** runReturningStatus(), also counted in `recorder` (a client's). */
 export function runReturningStatusRecorded<O extends readonly string[], I extends readonly unknown[]>(
-  options: RunOptions<O, I>, recorder: CallRecorder | undefined,
+  options: RunOptions<O, I>,
+  recorder: CallRecorder | undefined,
 ): Promise<RunStatusResult<O>> {
   const resolved = resolveRunOptions(options);
   return predict(resolved, false, recorder, (result) => {
@@ -109,12 +111,12 @@ function cancelledResult(failOpOnRpcError: boolean, resolved: ResolvedRunOptions
   return failOpOnRpcError
     ? { code: StatusCode.CANCELLED, message: ABORTED_MESSAGE, statusCode: 0, statusErrorMessage: '', outputs: [] }
     : {
-      code: 0,
-      message: '',
-      statusCode: StatusCode.CANCELLED,
-      statusErrorMessage: ABORTED_MESSAGE,
-      outputs: resolved.outputTypes.map(zeroScalarNativeOutput),
-    };
+        code: 0,
+        message: '',
+        statusCode: StatusCode.CANCELLED,
+        statusErrorMessage: ABORTED_MESSAGE,
+        outputs: resolved.outputTypes.map(zeroScalarNativeOutput),
+      };
 }
 
 function isCancelled(result: NativePredictResult): boolean {
@@ -134,7 +136,8 @@ function requireDirectCalls(): void {
  * counters and `recorder`'s; returns what records its end.
  */
 function record(
-  recorder: CallRecorder | undefined, start: number,
+  recorder: CallRecorder | undefined,
+  start: number,
 ): (result: NativePredictResult) => NativePredictResult {
   processRecorder.started();
   recorder?.started();
@@ -155,12 +158,17 @@ function record(
  * native.cancel() while in flight.
  */
 function predict<T>(
-  resolved: ResolvedRunOptions, failOpOnRpcError: boolean, recorder: CallRecorder | undefined,
+  resolved: ResolvedRunOptions,
+  failOpOnRpcError: boolean,
+  recorder: CallRecorder | undefined,
   finish: (result: NativePredictResult) => T,
 ): Promise<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const settled = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const settled = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   const settle = (result: NativePredictResult): void => {
     try {
       resolve(finish(result));
@@ -184,15 +192,19 @@ function predict<T>(
   // made (its result is always delivered later, never inline).
   // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
   let recorded!: (result: NativePredictResult) => NativePredictResult;
-  const handle = native.call(preparedCall(resolved, failOpOnRpcError), resolved.inputTensors, signal !== undefined, (
-    code, message, statusCode, statusErrorMessage, outputs,
-  ) => {
-    done = true;
-    const result: NativePredictResult = { code, message, statusCode, statusErrorMessage, outputs };
-    signal?.removeEventListener('abort', onAbort);
-    // Once aborted, the call settles as cancelled even if its answer raced the abort.
-    settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
-  }, nativeCallOptions(resolved));
+  const handle = native.call(
+    preparedCall(resolved, failOpOnRpcError),
+    resolved.inputTensors,
+    signal !== undefined,
+    (code, message, statusCode, statusErrorMessage, outputs) => {
+      done = true;
+      const result: NativePredictResult = { code, message, statusCode, statusErrorMessage, outputs };
+      signal?.removeEventListener('abort', onAbort);
+      // Once aborted, the call settles as cancelled even if its answer raced the abort.
+      settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
+    },
+    nativeCallOptions(resolved),
+  );
   recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;

@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { dtypeOrNullFromTfType, DType } from './dtypes';
 import { SavedModelError } from './errors';
 import {
-  native, NativeRunHandle, NativeSavedModel, NativeSavedModelRunResult, NativeSignature, NativeTensorSpec,
+  native,
+  NativeRunHandle,
+  NativeSavedModel,
+  NativeSavedModelRunResult,
+  NativeSignature,
+  NativeTensorSpec,
 } from './native';
 import { checkKnownKeys, checkMillis, checkObject, checkSignal, checkTargetAddress, givenName } from './options';
 import { StatusCode } from './status-codes';
@@ -60,7 +65,13 @@ export interface PredictOptions {
 }
 
 const LOAD_OPTIONS: readonly (keyof LoadSavedModelOptions)[] = ['tags', 'targetOverrides'];
-const PREDICT_OPTIONS: readonly (keyof PredictOptions)[] = ['signature', 'outputs', 'deadlineMillis', 'timeoutMillis', 'signal'];
+const PREDICT_OPTIONS: readonly (keyof PredictOptions)[] = [
+  'signature',
+  'outputs',
+  'deadlineMillis',
+  'timeoutMillis',
+  'signal',
+];
 
 function specsFromNative(specs: NativeTensorSpec[]): Record<string, TensorSpec> {
   const out: Record<string, TensorSpec> = {};
@@ -68,7 +79,7 @@ function specsFromNative(specs: NativeTensorSpec[]): Record<string, TensorSpec> 
     out[spec.name] = Object.freeze({
       tensorName: spec.tensorName,
       dtype: dtypeOrNullFromTfType(spec.dtype),
-      shape: spec.shape === null ? null : Object.freeze(spec.shape) as number[],
+      shape: spec.shape === null ? null : (Object.freeze(spec.shape) as number[]),
     });
   }
   return Object.freeze(out);
@@ -78,13 +89,16 @@ function signaturesFromNative(signatures: NativeSignature[]): Record<string, Sig
   const out: Record<string, SignatureSpec> = {};
   for (const s of signatures) {
     out[s.name] = Object.freeze({
-      methodName: s.methodName, inputs: specsFromNative(s.inputs), outputs: specsFromNative(s.outputs),
+      methodName: s.methodName,
+      inputs: specsFromNative(s.inputs),
+      outputs: specsFromNative(s.outputs),
     });
   }
   return Object.freeze(out);
 }
 
-const formatShape = (shape: readonly number[] | null): string => (shape === null ? '<any rank>' : `[${shape.join(', ')}]`);
+const formatShape = (shape: readonly number[] | null): string =>
+  shape === null ? '<any rank>' : `[${shape.join(', ')}]`;
 
 function fitsShape(shape: readonly number[], spec: readonly number[] | null): boolean {
   return spec === null || (shape.length === spec.length && spec.every((d, i) => d < 0 || d === shape[i]));
@@ -138,12 +152,13 @@ export class SavedModel {
     const o = checkObject(options, 'options');
     checkKnownKeys(o, PREDICT_OPTIONS, 'options');
     const signatureName = o.signature ?? 'serving_default';
-    if (typeof signatureName !== 'string') throw new TypeError(`options.signature must be a string, got ${describe(signatureName)}`);
+    if (typeof signatureName !== 'string')
+      throw new TypeError(`options.signature must be a string, got ${describe(signatureName)}`);
     const signature = this.signatures[signatureName];
     if (signature === undefined || !Object.prototype.hasOwnProperty.call(this.signatures, signatureName)) {
       throw new TypeError(
         `options.signature '${signatureName}' is not a signature of ${this.exportDir}; ` +
-        `its signatures are ${quoteList(Object.keys(this.signatures))}`,
+          `its signatures are ${quoteList(Object.keys(this.signatures))}`,
       );
     }
     const feeds = this.#checkInputs(inputs, signatureName, signature);
@@ -154,11 +169,15 @@ export class SavedModel {
 
     const model = this.#native;
     if (model === undefined) {
-      return Promise.reject(new SavedModelError(StatusCode.FAILED_PRECONDITION, `the SavedModel ${this.exportDir} has been disposed`));
+      return Promise.reject(
+        new SavedModelError(StatusCode.FAILED_PRECONDITION, `the SavedModel ${this.exportDir} has been disposed`),
+      );
     }
     if (signal?.aborted) return Promise.reject(aborted(signal));
     let settle!: { resolve: (out: Record<string, Tensor>) => void; reject: (error: SavedModelError) => void };
-    const settled = new Promise<Record<string, Tensor>>((resolve, reject) => { settle = { resolve, reject }; });
+    const settled = new Promise<Record<string, Tensor>>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
     let done = false;
     const onAbort = (): void => {
       if (!done) native.cancelSavedModelRun(handle);
@@ -167,19 +186,27 @@ export class SavedModel {
     // itself, and the inputs have been copied by the time it returns.
     const handle: NativeRunHandle = native.runSavedModel(
       model,
-      { inputs: feeds, outputs: outputNames.map((n) => signature.outputs[n].tensorName), timeoutMillis: deadlineMillis },
+      {
+        inputs: feeds,
+        outputs: outputNames.map((n) => signature.outputs[n].tensorName),
+        timeoutMillis: deadlineMillis,
+      },
       (result: NativeSavedModelRunResult) => {
         done = true;
         this.#inFlight -= 1;
         signal?.removeEventListener('abort', onAbort);
         if (signal?.aborted) return settle.reject(aborted(signal));
         if (result.code !== 0) {
-          const disposedNote = result.code === StatusCode.CANCELLED && this.disposed
-            ? ' (the SavedModel was disposed while the call was in flight)' : '';
+          const disposedNote =
+            result.code === StatusCode.CANCELLED && this.disposed
+              ? ' (the SavedModel was disposed while the call was in flight)'
+              : '';
           return settle.reject(new SavedModelError(result.code, result.message + disposedNote));
         }
         const out: Record<string, Tensor> = {};
-        outputNames.forEach((name, i) => { out[name] = fromNativeOutput(result.outputs![i]); });
+        outputNames.forEach((name, i) => {
+          out[name] = fromNativeOutput(result.outputs![i]);
+        });
         settle.resolve(out);
       },
     );
@@ -224,12 +251,14 @@ export class SavedModel {
       const tensor = toNativeInput(given[name], `inputs.${name}`);
       const dtype = dtypeOrNullFromTfType(tensor.dtype);
       if (spec.dtype !== null && dtype !== spec.dtype) {
-        throw new TypeError(`inputs.${name}.dtype must be '${spec.dtype}' (signature '${signatureName}'), got '${dtype}'`);
+        throw new TypeError(
+          `inputs.${name}.dtype must be '${spec.dtype}' (signature '${signatureName}'), got '${dtype}'`,
+        );
       }
       if (!fitsShape(tensor.shape, spec.shape)) {
         throw new RangeError(
           `inputs.${name}.shape ${formatShape(tensor.shape)} does not fit ${formatShape(spec.shape)} ` +
-          `of signature '${signatureName}' (-1: any size)`,
+            `of signature '${signatureName}' (-1: any size)`,
         );
       }
       return { tensorName: spec.tensorName, tensor };
@@ -254,7 +283,9 @@ export class SavedModel {
 }
 
 function aborted(signal: AbortSignal): SavedModelError {
-  return new SavedModelError(StatusCode.CANCELLED, 'the call was aborted through its AbortSignal', { cause: signal.reason });
+  return new SavedModelError(StatusCode.CANCELLED, 'the call was aborted through its AbortSignal', {
+    cause: signal.reason,
+  });
 }
 
 function checkLoadOptions(options: unknown): { tags: string[]; overrides: [string, string][] } {
@@ -299,15 +330,18 @@ export function loadSavedModel(exportDir: string, options: LoadSavedModelOptions
   }
   const { tags, overrides } = checkLoadOptions(options);
   const dir = path.resolve(exportDir);
-  return checkExportDir(dir).then(() => new Promise((resolve, reject) => {
-    native.loadSavedModel({ exportDir: dir, tags, targetOverrides: overrides }, (result) => {
-      if (result.code !== 0 || result.model === undefined || result.signatures === undefined) {
-        reject(new SavedModelError(result.code, result.message));
-      } else {
-        resolve(new SavedModel(dir, tags, result.model, result.signatures));
-      }
-    });
-  }));
+  return checkExportDir(dir).then(
+    () =>
+      new Promise((resolve, reject) => {
+        native.loadSavedModel({ exportDir: dir, tags, targetOverrides: overrides }, (result) => {
+          if (result.code !== 0 || result.model === undefined || result.signatures === undefined) {
+            reject(new SavedModelError(result.code, result.message));
+          } else {
+            resolve(new SavedModel(dir, tags, result.model, result.signatures));
+          }
+        });
+      }),
+  );
 }
 
 /**

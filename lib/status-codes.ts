@@ -22,8 +22,9 @@ export const StatusCode = {
 
 export type StatusCodeName = keyof typeof StatusCode;
 
-const NAMES: readonly StatusCodeName[] = (Object.keys(StatusCode) as StatusCodeName[])
-  .sort((a, b) => StatusCode[a] - StatusCode[b]);
+const NAMES: readonly StatusCodeName[] = (Object.keys(StatusCode) as StatusCodeName[]).sort(
+  (a, b) => StatusCode[a] - StatusCode[b],
+);
 
 /** `'UNAVAILABLE'` for 14; `'CODE_42'` for a number outside 0..16. */
 export function statusCodeName(code: number): StatusCodeName | `CODE_${number}` {

@@ -91,15 +91,16 @@ export interface TfjsTensorInput extends TfjsTensorLike {
  * union of dtypes: the data of one of them); a dtype typed `string` is a
  * {@link WidenedTensorInput}; a string literal that names no dtype is refused.
  */
-export type InputTensor<X> =
-  X extends TfjsTensorLike ? X
-  : X extends { readonly dtype: infer D } ? (
-    string extends D ? WidenedTensorInput
-    : [D] extends [DType] ? { readonly dtype: D; readonly shape: readonly number[]; readonly data: TensorInputDataMap[D & DType] }
-    : { readonly dtype: DType; readonly shape: readonly number[]; readonly data: TensorInputData }
-  )
-  // Also what object literals written inside a predict() call are checked against.
-  : PlainTensorInput | TfjsTensorInput;
+export type InputTensor<X> = X extends TfjsTensorLike
+  ? X
+  : X extends { readonly dtype: infer D }
+    ? string extends D
+      ? WidenedTensorInput
+      : [D] extends [DType]
+        ? { readonly dtype: D; readonly shape: readonly number[]; readonly data: TensorInputDataMap[D & DType] }
+        : { readonly dtype: DType; readonly shape: readonly number[]; readonly data: TensorInputData }
+    : // Also what object literals written inside a predict() call are checked against.
+      PlainTensorInput | TfjsTensorInput;
 
 /** Input tensors as run() takes them: each element checked by {@link InputTensor}. */
 export type InputTensors<I extends readonly unknown[]> = { readonly [K in keyof I]: InputTensor<I[K]> };
@@ -142,12 +143,18 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   switch (typeof value) {
-    case 'string': return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    case 'number': return Object.is(value, -0) ? '-0' : String(value);
-    case 'bigint': return `${value}n`;
-    case 'boolean': return String(value);
-    case 'function': return 'a function';
-    case 'symbol': return value.toString();
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+      return Object.is(value, -0) ? '-0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'boolean':
+      return String(value);
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return value.toString();
     default: {
       if (Array.isArray(value)) return 'an Array';
       const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
@@ -181,7 +188,7 @@ export function checkShape(shape: unknown, name: string): number[] {
     if (!Number.isSafeInteger(dim) || dim < 0) {
       throw new RangeError(`${name}[${i}] must be a non-negative integer, got ${describe(dim)}`);
     }
-    return dim + 0;  // no -0
+    return dim + 0; // no -0
   });
 }
 
@@ -197,9 +204,10 @@ function checkValueCount(length: number, dtype: DType, shape: readonly number[],
   const elements = elementCount(shape);
   const perElement = DTYPES[dtype].valuesPerElement;
   if (length === elements * perElement) return;
-  const expected = perElement === 1
-    ? `${elements} element${elements === 1 ? '' : 's'}`
-    : `${elements} ${dtype} element${elements === 1 ? '' : 's'} (${elements * perElement} values, re and im interleaved)`;
+  const expected =
+    perElement === 1
+      ? `${elements} element${elements === 1 ? '' : 's'}`
+      : `${elements} ${dtype} element${elements === 1 ? '' : 's'} (${elements * perElement} values, re and im interleaved)`;
   throw new RangeError(
     `${name}.data has ${length} value${length === 1 ? '' : 's'}, but shape ${shapeText(shape)} holds ${expected}`,
   );
@@ -223,12 +231,16 @@ function checkNumericData(data: unknown, dtype: NumericDType, shape: readonly nu
 
 function checkStringData(data: unknown, shape: readonly number[], name: string): Uint8Array[] {
   if (!Array.isArray(data)) {
-    throw new TypeError(`${name}.data must be an array of Uint8Array or string for dtype 'string', got ${describe(data)}`);
+    throw new TypeError(
+      `${name}.data must be an array of Uint8Array or string for dtype 'string', got ${describe(data)}`,
+    );
   }
   const bytes = data.map((element: unknown, i) => {
     if (typeof element === 'string') return utf8.encode(element);
     if (typedArrayKind(element) === 'Uint8Array') return element as Uint8Array;
-    throw new TypeError(`${name}.data[${i}] must be a Uint8Array or string for dtype 'string', got ${describe(element)}`);
+    throw new TypeError(
+      `${name}.data[${i}] must be a Uint8Array or string for dtype 'string', got ${describe(element)}`,
+    );
   });
   checkValueCount(bytes.length, 'string', shape, name);
   return bytes;
@@ -268,9 +280,8 @@ export function toNativeInput(value: unknown, name: string): NativeInputTensor {
   if (shape.length > MAX_RANK) {
     throw new TypeError(`${name}.shape has ${shape.length} dimensions; a TensorFlow tensor has at most ${MAX_RANK}`);
   }
-  const data = dtype === 'string'
-    ? checkStringData(plain.data, shape, name)
-    : checkNumericData(plain.data, dtype, shape, name);
+  const data =
+    dtype === 'string' ? checkStringData(plain.data, shape, name) : checkNumericData(plain.data, dtype, shape, name);
   return { dtype: DTYPES[dtype].tfType, shape, data };
 }
 
@@ -279,7 +290,8 @@ export function fromNativeOutput(output: NativeOutputTensor): Tensor {
   const dtype = dtypeFromTfType(output.dtype);
   const shape = Array.from(output.shape);
   if (dtype === 'string') {
-    if (!Array.isArray(output.data)) throw new TypeError('native addon returned a string tensor without an array of bytes');
+    if (!Array.isArray(output.data))
+      throw new TypeError('native addon returned a string tensor without an array of bytes');
     return { dtype, shape, data: output.data };
   }
   if (!(output.data instanceof ArrayBuffer)) {
@@ -358,7 +370,7 @@ export function toTfjs(tensor: Tensor, tf: TfjsModule): unknown {
     default:
       throw new TypeError(
         `toTfjs: tfjs has no dtype '${tensor.dtype}' (it has float32, int32, bool, string and complex64); ` +
-        `convert tensor.data (a ${typedArrayKind(tensor.data)}) yourself`,
+          `convert tensor.data (a ${typedArrayKind(tensor.data)}) yourself`,
       );
   }
 }

@@ -21,11 +21,15 @@ const ids = new WeakMap<object, number>();
 
 function pem(value: unknown, name: string): string {
   if (value === undefined) return '';
-  const text = typeof value === 'string' ? value
-    : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
-      : undefined;
+  const text =
+    typeof value === 'string'
+      ? value
+      : value instanceof Uint8Array
+        ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
+        : undefined;
   if (text === undefined) throw new TypeError(`${name} must be a PEM string or Uint8Array, got ${describe(value)}`);
-  if (!text.includes('-----BEGIN ')) throw new TypeError(`${name} must be PEM-encoded (-----BEGIN ...), got ${describe(value)}`);
+  if (!text.includes('-----BEGIN '))
+    throw new TypeError(`${name} must be PEM-encoded (-----BEGIN ...), got ${describe(value)}`);
   return text;
 }
 
@@ -43,9 +47,12 @@ function checkCertificates(text: string, name: string): void {
   }
   blocks.forEach((block, i) => {
     try {
-      new X509Certificate(block);   
+      new X509Certificate(block);
     } catch (cause) {
-      throw new TypeError(`${name}: certificate ${i + 1} of ${blocks.length} cannot be parsed: ${(cause as Error).message}`, { cause });
+      throw new TypeError(
+        `${name}: certificate ${i + 1} of ${blocks.length} cannot be parsed: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   });
 }
@@ -66,7 +73,9 @@ function checkPrivateKey(text: string, name: string): void {
 export function tlsCredentialsId(value: unknown, name = 'credentials'): number {
   if (value === undefined) return 0;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${name} must be an object { rootCertificates?, privateKey?, certificateChain? }, got ${describe(value)}`);
+    throw new TypeError(
+      `${name} must be an object { rootCertificates?, privateKey?, certificateChain? }, got ${describe(value)}`,
+    );
   }
   const known = ids.get(value);
   if (known !== undefined) return known;
@@ -83,7 +92,9 @@ export function tlsCredentialsId(value: unknown, name = 'credentials'): number {
   checkPrivateKey(key, `${name}.privateKey`);
   checkCertificates(chain, `${name}.certificateChain`);
   if ((key === '') !== (chain === '')) {
-    throw new TypeError(`${name}.privateKey and ${name}.certificateChain go together (mutual TLS): give both or neither`);
+    throw new TypeError(
+      `${name}.privateKey and ${name}.certificateChain go together (mutual TLS): give both or neither`,
+    );
   }
   const id = native.registerTlsCredentials(roots, key, chain);
   ids.set(value, id);

@@ -27,8 +27,11 @@ function cmakeTargets(root) {
       const [name, ...rest] = body.split(/\s+/).filter(Boolean);
       const target = (targets[name] ??= { sources: [], links: [] });
       if (kind === 'add_library') {
-        target.sources.push(...rest.filter((t) => /\.(cc|c)$/.test(t))
-          .map((t) => path.normalize(path.join(dir, t.replace('${CMAKE_CURRENT_SOURCE_DIR}/', '')))));
+        target.sources.push(
+          ...rest
+            .filter((t) => /\.(cc|c)$/.test(t))
+            .map((t) => path.normalize(path.join(dir, t.replace('${CMAKE_CURRENT_SOURCE_DIR}/', '')))),
+        );
       } else {
         target.links.push(...rest);
       }
@@ -61,10 +64,12 @@ function compare(root = ROOT) {
     const have = new Set(gyp[product] || []);
     if (!gyp[product]) problems.push(`binding.gyp has no target ${product}`);
     for (const s of want) if (!have.has(s)) problems.push(`${product}: binding.gyp lacks ${s} (in CMakeLists.txt)`);
-    for (const s of have) if (!want.has(s)) problems.push(`${product}: binding.gyp has ${s}, which CMakeLists.txt does not build into it`);
+    for (const s of have)
+      if (!want.has(s)) problems.push(`${product}: binding.gyp has ${s}, which CMakeLists.txt does not build into it`);
   }
   for (const product of Object.keys(gyp)) {
-    if (!PRODUCTS[product]) problems.push(`binding.gyp target ${product} has no CMake counterpart in scripts/check-binding-gyp.js`);
+    if (!PRODUCTS[product])
+      problems.push(`binding.gyp target ${product} has no CMake counterpart in scripts/check-binding-gyp.js`);
   }
   return problems;
 }

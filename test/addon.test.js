@@ -9,21 +9,27 @@ const api = require('..');
 
 const ROOT = path.resolve(__dirname, '..');
 
-
 describe('addon', function () {
   it('runs on the libtensorflow it was built against', function () {
     assert.equal(api.tensorflowVersion, '2.21.0');
   });
 
   it("registers TfServingRemotePredict in the process's TensorFlow; the standard ops come with the SavedModel half", function () {
-    const child = spawnSync(process.execPath, ['-e', `
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const api = require('.');
       const before = api.registeredOps();
       api.loadSavedModel('test/fixtures/composed/half_plus_two_with_remote_predict').then((model) => {
         model.dispose();
         const after = api.registeredOps();
         process.stdout.write(JSON.stringify([before.includes('TfServingRemotePredict'), before.includes('MatMul'), after.includes('MatMul')]));
-      });`], { cwd: ROOT, encoding: 'utf8' });
+      });`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout), [true, false, true]);
   });
@@ -36,22 +42,44 @@ describe('addon', function () {
       encoding: 'utf8',
     });
     assert.equal(child.status, 1, child.stderr);
-    assert.match(child.stderr, /libtensorflow 2\.99\.0 is loaded in this process, but tfserving-remote-predict was built against libtensorflow 2\.21\.0/);
+    assert.match(
+      child.stderr,
+      /libtensorflow 2\.99\.0 is loaded in this process, but tfserving-remote-predict was built against libtensorflow 2\.21\.0/,
+    );
   });
 
   it('native handles are type-tagged: a handle of another kind, or any other value, is a TypeError naming the argument', function () {
     const { native } = require('../dist/native');
     const prepared = native.prepare({
-      targetAddress: '127.0.0.1:1', modelName: 'm', modelVersion: -1, versionLabel: '', signatureName: 'serving_default',
-      maxRpcDeadlineMillis: 1000, failOpOnRpcError: true, inputTensorAliases: [], inputTypes: [], outputTensorAliases: [],
-      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0, channelOptions: '',
+      targetAddress: '127.0.0.1:1',
+      modelName: 'm',
+      modelVersion: -1,
+      versionLabel: '',
+      signatureName: 'serving_default',
+      maxRpcDeadlineMillis: 1000,
+      failOpOnRpcError: true,
+      inputTensorAliases: [],
+      inputTypes: [],
+      outputTensorAliases: [],
+      outputTypes: [],
+      maxSendMessageBytes: 0,
+      maxReceiveMessageBytes: 0,
+      tlsCredentialsId: 0,
+      channelOptions: '',
     });
     const handle = native.call(prepared, [], true, () => {});
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-    assert.throws(() => native.cancel(prepared), { name: 'TypeError', message: 'handle is not a handle of the right kind' });
+    assert.throws(() => native.cancel(prepared), {
+      name: 'TypeError',
+      message: 'handle is not a handle of the right kind',
+    });
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-    assert.throws(() => native.call(handle, [], false, () => {}), { name: 'TypeError', message: 'prepared is not a handle of the right kind' });
-    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {  // deliberately not handles
+    assert.throws(() => native.call(handle, [], false, () => {}), {
+      name: 'TypeError',
+      message: 'prepared is not a handle of the right kind',
+    });
+    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {
+      // deliberately not handles
       assert.throws(() => native.cancel(wrong), { name: 'TypeError' });
       assert.throws(() => native.call(wrong, [], false, () => {}), { name: 'TypeError' });
     }
@@ -66,27 +94,59 @@ describe('addon', function () {
     assert.ok(handle !== undefined);
     const { x } = model.signatures.serving_default.inputs;
     const { y } = model.signatures.serving_default.outputs;
-    const request = { inputs: [{ tensorName: x.tensorName, tensor: { dtype: 1, shape: [1], data: new Float32Array([2]) } }], outputs: [y.tensorName], timeoutMillis: 0 };
+    const request = {
+      inputs: [{ tensorName: x.tensorName, tensor: { dtype: 1, shape: [1], data: new Float32Array([2]) } }],
+      outputs: [y.tensorName],
+      timeoutMillis: 0,
+    };
     /** @type {Promise<import('../dist/native').NativeSavedModelRunResult>} */
     const finished = new Promise((resolve) => {
       const run = native.runSavedModel(handle, request, resolve);
       // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-      assert.throws(() => native.cancelSavedModelRun(handle), { name: 'TypeError', message: 'handle is not a handle of the right kind' });
+      assert.throws(() => native.cancelSavedModelRun(handle), {
+        name: 'TypeError',
+        message: 'handle is not a handle of the right kind',
+      });
       // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-      assert.throws(() => native.runSavedModel(run, request, () => {}), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+      assert.throws(() => native.runSavedModel(run, request, () => {}), {
+        name: 'TypeError',
+        message: 'model is not a handle of the right kind',
+      });
       // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-      assert.throws(() => native.disposeSavedModel(run), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+      assert.throws(() => native.disposeSavedModel(run), {
+        name: 'TypeError',
+        message: 'model is not a handle of the right kind',
+      });
       // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-      assert.throws(() => native.serveInProcess(run, 'm', 1, []), { name: 'TypeError', message: 'model is not a handle of the right kind' });
+      assert.throws(() => native.serveInProcess(run, 'm', 1, []), {
+        name: 'TypeError',
+        message: 'model is not a handle of the right kind',
+      });
     });
     const prepared = native.prepare({
-      targetAddress: '127.0.0.1:1', modelName: 'm', modelVersion: -1, versionLabel: '', signatureName: 'serving_default',
-      maxRpcDeadlineMillis: 1000, failOpOnRpcError: true, inputTensorAliases: [], inputTypes: [], outputTensorAliases: [],
-      outputTypes: [], maxSendMessageBytes: 0, maxReceiveMessageBytes: 0, tlsCredentialsId: 0, channelOptions: '',
+      targetAddress: '127.0.0.1:1',
+      modelName: 'm',
+      modelVersion: -1,
+      versionLabel: '',
+      signatureName: 'serving_default',
+      maxRpcDeadlineMillis: 1000,
+      failOpOnRpcError: true,
+      inputTensorAliases: [],
+      inputTypes: [],
+      outputTensorAliases: [],
+      outputTypes: [],
+      maxSendMessageBytes: 0,
+      maxReceiveMessageBytes: 0,
+      tlsCredentialsId: 0,
+      channelOptions: '',
     });
     // @ts-expect-error -- a handle of the other module: the addon must refuse it
-    assert.throws(() => native.disposeSavedModel(prepared), { name: 'TypeError', message: 'model is not a handle of the right kind' });
-    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {  // deliberately not handles
+    assert.throws(() => native.disposeSavedModel(prepared), {
+      name: 'TypeError',
+      message: 'model is not a handle of the right kind',
+    });
+    for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {
+      // deliberately not handles
       assert.throws(() => native.cancelSavedModelRun(wrong), { name: 'TypeError' });
       assert.throws(() => native.runSavedModel(wrong, request, () => {}), { name: 'TypeError' });
       assert.throws(() => native.disposeSavedModel(wrong), { name: 'TypeError' });

@@ -79,13 +79,22 @@ describe('benchmark smoke run', function () {
   it('measures a composed graph calling half_plus_two in process vs over loopback gRPC', function () {
     const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
     assert.equal(json.inProcess.error, undefined, json.inProcess.error);
-    assert.deepEqual(json.inProcess.points.map((p) => p.concurrency), [1, 32]);
+    assert.deepEqual(
+      json.inProcess.points.map((p) => p.concurrency),
+      [1, 32],
+    );
     for (const point of json.inProcess.points) {
       for (const kind of ['inProcess', 'grpc']) {
         const r = point[kind];
-        assert.ok(r.calls > 0 && r.errors === 0 && r.p50Ms > 0 && r.clientCpuMsPerCall > 0, `${kind}: ${JSON.stringify(r)}`);
+        assert.ok(
+          r.calls > 0 && r.errors === 0 && r.p50Ms > 0 && r.clientCpuMsPerCall > 0,
+          `${kind}: ${JSON.stringify(r)}`,
+        );
       }
     }
-    assert.match(fs.readFileSync(path.join(out, 'latest.md'), 'utf8'), /## In-process serving \(issue 15\)[^]*\| p50 latency in process below gRPC's/);
+    assert.match(
+      fs.readFileSync(path.join(out, 'latest.md'), 'utf8'),
+      /## In-process serving \(issue 15\)[^]*\| p50 latency in process below gRPC's/,
+    );
   });
 });

@@ -19,8 +19,12 @@ describe('binding.gyp', function () {
     try {
       fs.mkdirSync(path.join(dir, 'cpp', 'transport'), { recursive: true });
       fs.copyFileSync(path.join(ROOT, 'CMakeLists.txt'), path.join(dir, 'CMakeLists.txt'));
-      fs.copyFileSync(path.join(ROOT, 'cpp', 'transport', 'CMakeLists.txt'), path.join(dir, 'cpp', 'transport', 'CMakeLists.txt'));
-      const gyp = fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8')
+      fs.copyFileSync(
+        path.join(ROOT, 'cpp', 'transport', 'CMakeLists.txt'),
+        path.join(dir, 'cpp', 'transport', 'CMakeLists.txt'),
+      );
+      const gyp = fs
+        .readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8')
         .replace('"cpp/addon/predict_binding.cc",', '"cpp/addon/not_built.cc",');
       fs.writeFileSync(path.join(dir, 'binding.gyp'), gyp);
       assert.deepEqual(compare(dir).sort(), [

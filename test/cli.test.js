@@ -36,7 +36,7 @@ describe('CLI', function () {
 
   const target = () => ['--target', server.address];
 
-  it('is the package\'s bin, with a shebang', function () {
+  it("is the package's bin, with a shebang", function () {
     assert.deepEqual(pkg.bin, { 'tfserving-remote-predict': 'dist/cli/main.js' });
     assert.match(fs.readFileSync(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
     assert.equal(pkg.scripts.start, 'node dist/cli/main.js');
@@ -54,7 +54,8 @@ describe('CLI', function () {
       '(main)': { args: [], usage: /^Usage:\n {2}tfserving-remote-predict\n[\s\S]*--target ADDRESS[\s\S]*-h, --help/ },
       serve: {
         args: ['serve'],
-        usage: /^Usage:\n {2}tfserving-remote-predict serve --saved-model DIR[\s\S]*--deadline MS[\s\S]*--timeout MS +deprecated alias of --deadline/,
+        usage:
+          /^Usage:\n {2}tfserving-remote-predict serve --saved-model DIR[\s\S]*--deadline MS[\s\S]*--timeout MS +deprecated alias of --deadline/,
       },
       'setup-tfjs-node': {
         args: ['setup-tfjs-node'],
@@ -62,7 +63,8 @@ describe('CLI', function () {
       },
       'fetch-libtensorflow-cc': {
         args: ['fetch-libtensorflow-cc'],
-        usage: /^Usage:\n {2}tfserving-remote-predict fetch-libtensorflow-cc \[--from DIR\] \[--headers\] \[--python PY\] \[--check\]/,
+        usage:
+          /^Usage:\n {2}tfserving-remote-predict fetch-libtensorflow-cc \[--from DIR\] \[--headers\] \[--python PY\] \[--check\]/,
       },
     };
     for (const [name, { args, usage }] of Object.entries(subcommands)) {
@@ -84,7 +86,7 @@ describe('CLI', function () {
     }
   });
 
-  it('the usage names --deadline in the main command and serve, --timeout only as serve\'s deprecated alias', async function () {
+  it("the usage names --deadline in the main command and serve, --timeout only as serve's deprecated alias", async function () {
     const { stdout } = await cli('--help');
     assert.match(stdout, /\[--deadline MS\] \[--version N/);
     assert.match(stdout, /serve --saved-model DIR[^]*\[--tags TAG,\.\.\.\] \[--deadline MS\]/);
@@ -92,16 +94,19 @@ describe('CLI', function () {
     assert.doesNotMatch(stdout.replace(/--timeout MS: its deprecated alias/, ''), /--timeout/);
   });
 
-  it('the tfjs-node version in the usage is package.json\'s peer dependency, from one constant', async function () {
+  it("the tfjs-node version in the usage is package.json's peer dependency, from one constant", async function () {
     const { TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } = require('../dist/cli/setup-tfjs-node');
     assert.equal(TFJS_NODE_VERSION, pkg.peerDependencies[TFJS_NODE_PACKAGE]);
-    for (const file of fs.readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+    for (const file of fs
+      .readdirSync(path.join(ROOT, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))) {
       const source = fs.readFileSync(path.join(ROOT, 'lib', file), 'utf8');
       assert.ok(!source.includes(TFJS_NODE_VERSION), `lib/${file} spells the tfjs-node version out`);
     }
     const main = await cli('--help');
     const setup = await cli('setup-tfjs-node', '--help');
-    for (const { stdout } of [main, setup]) assert.ok(stdout.includes(`Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} `), stdout);
+    for (const { stdout } of [main, setup])
+      assert.ok(stdout.includes(`Installs ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} `), stdout);
   });
 
   it('fetch-libtensorflow-cc is a no-op in a source build, whose libtensorflow has libtensorflow_cc', async function () {
@@ -112,20 +117,37 @@ describe('CLI', function () {
   });
 
   it('calls a server given --target and prints the outputs', async function () {
-    const { code, stdout, stderr } = await cli(...target(), '--model', 'half_plus_two',
-      '--input', 'x=float32[3]:1,2,5', '--output', 'y=float32');
+    const { code, stdout, stderr } = await cli(
+      ...target(),
+      '--model',
+      'half_plus_two',
+      '--input',
+      'x=float32[3]:1,2,5',
+      '--output',
+      'y=float32',
+    );
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^input {2}x: float32\[3\] = \[1, 2, 5\]$/m);
     assert.match(stdout, /^output y: float32\[3\] = \[2\.5, 3, 4\.5\]$/m);
     assert.match(stdout, /^latency \d+\.\d ms$/m);
-    console.log(`      $ tfserving-remote-predict --target ${server.address} --model half_plus_two --input x=float32[3]:1,2,5 --output y=float32`);
+    console.log(
+      `      $ tfserving-remote-predict --target ${server.address} --model half_plus_two --input x=float32[3]:1,2,5 --output y=float32`,
+    );
     console.log(stdout.trimEnd().replace(/^/gm, '      '));
   });
 
   it('--version, --label, --signature, --deadline', async function () {
     const y = async (...args) => {
-      const { code, stdout, stderr } = await cli(...target(), '--model', 'half_plus_two', '--input', 'x=float32:1,2,5',
-        '--output', 'y=float32', ...args);
+      const { code, stdout, stderr } = await cli(
+        ...target(),
+        '--model',
+        'half_plus_two',
+        '--input',
+        'x=float32:1,2,5',
+        '--output',
+        'y=float32',
+        ...args,
+      );
       assert.equal(code, 0, stderr + stdout);
       return /^output y: float32\[3\] = (.*)$/m.exec(stdout)[1];
     };
@@ -190,7 +212,16 @@ describe('CLI', function () {
     const failed = await cli(...args);
     assert.equal(failed.code, 1);
     assert.match(failed.stdout, /^error NOT_FOUND: .*no_such_model.* \(code 5\)/m);
-    const ok = await cli(...target(), '--model', 'half_plus_two', '--input', 'x=float32:1', '--output', 'y=float32', '--status');
+    const ok = await cli(
+      ...target(),
+      '--model',
+      'half_plus_two',
+      '--input',
+      'x=float32:1',
+      '--output',
+      'y=float32',
+      '--status',
+    );
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /^status 0 \(OK\)$/m);
     assert.match(ok.stdout, /^output y: float32\[1\] = \[2\.5\]$/m);
@@ -205,10 +236,19 @@ describe('CLI', function () {
       [[...base, '--input', 'x=float32:one'], /'one' is not a number/],
       [[...base, '--input', 'x=int8:300'], /300 is outside \[-128, 127\]/],
       [[...base, '--input', 'x'], /expected ALIAS=DTYPE\[SHAPE\]:V1,V2/],
-      [[...base, '--input', 'x=float32:1', '--deadline', '0'], /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/],
-      [[...base, '--input', 'x=float32:1', '--deadline', '2147483648'], /--deadline: '2147483648' is not a number of milliseconds/],
+      [
+        [...base, '--input', 'x=float32:1', '--deadline', '0'],
+        /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/,
+      ],
+      [
+        [...base, '--input', 'x=float32:1', '--deadline', '2147483648'],
+        /--deadline: '2147483648' is not a number of milliseconds/,
+      ],
       [[...base, '--input', 'x=float32:1', '--deadline', 'soon'], /--deadline: 'soon' is not a number of milliseconds/],
-      [[...base, '--input', 'x=float32:1', '--version', '1', '--label', 'a'], /--version and --label exclude each other/],
+      [
+        [...base, '--input', 'x=float32:1', '--version', '1', '--label', 'a'],
+        /--version and --label exclude each other/,
+      ],
       [[...target(), '--input', 'x=float32:1', '--output', 'y=float32'], /--model is required/],
       [['--bogus'], /Unknown option '--bogus'/],
       [['--model', 'm'], /--model needs --target/],
@@ -220,9 +260,21 @@ describe('CLI', function () {
     }
   });
 
-  it('--deadline bounds the call: the reference server\'s slow model past it → DEADLINE_EXCEEDED, exit 1', async function () {
-    const slow = (delayMs, deadline) => cli(...target(), '--model', 'slow', '--input', `delay_ms=int64[]:${delayMs}`,
-      '--input', 'x=float32:1,2', '--output', 'y=float32', '--deadline', String(deadline));
+  it("--deadline bounds the call: the reference server's slow model past it → DEADLINE_EXCEEDED, exit 1", async function () {
+    const slow = (delayMs, deadline) =>
+      cli(
+        ...target(),
+        '--model',
+        'slow',
+        '--input',
+        `delay_ms=int64[]:${delayMs}`,
+        '--input',
+        'x=float32:1,2',
+        '--output',
+        'y=float32',
+        '--deadline',
+        String(deadline),
+      );
     const late = await slow(3000, 300);
     assert.equal(late.code, 1, late.stderr + late.stdout);
     assert.match(late.stdout, /^error DEADLINE_EXCEEDED: .* \(code 4\); latency (\d+\.\d) ms$/m);
@@ -234,7 +286,16 @@ describe('CLI', function () {
   });
 
   it('a dead target → UNAVAILABLE, exit 1', async function () {
-    const { code, stdout } = await cli('--target', '127.0.0.1:1', '--model', 'm', '--input', 'x=float32:1', '--output', 'y=float32');
+    const { code, stdout } = await cli(
+      '--target',
+      '127.0.0.1:1',
+      '--model',
+      'm',
+      '--input',
+      'x=float32:1',
+      '--output',
+      'y=float32',
+    );
     assert.equal(code, 1);
     assert.match(stdout, /^error UNAVAILABLE: /m);
   });
@@ -259,11 +320,38 @@ describe('CLI half-precision input values', function () {
 
   it('round to the nearest even like numpy float16 and TensorFlow bfloat16', function () {
     // [value, bits] pairs computed with numpy.float16 and tf.bfloat16.
-    const float16 = [[0, 0], [-0, 32768], [1, 15360], [0.5, 14336], [65504, 31743], [65519, 31743], [65520, 31744],
-      [0.0001, 1678], [6e-08, 1], [2.98e-08, 0], [3e-08, 1], [0.1, 11878], [1 / 3, 13653], [-2.5, 49408],
-      [1e-05, 168], [6.103515625e-05, 1024], [6.1e-05, 1023], [2049, 26624], [2051, 26626], [-Infinity, 0xfc00]];
+    const float16 = [
+      [0, 0],
+      [-0, 32768],
+      [1, 15360],
+      [0.5, 14336],
+      [65504, 31743],
+      [65519, 31743],
+      [65520, 31744],
+      [0.0001, 1678],
+      [6e-8, 1],
+      [2.98e-8, 0],
+      [3e-8, 1],
+      [0.1, 11878],
+      [1 / 3, 13653],
+      [-2.5, 49408],
+      [1e-5, 168],
+      [6.103515625e-5, 1024],
+      [6.1e-5, 1023],
+      [2049, 26624],
+      [2051, 26626],
+      [-Infinity, 0xfc00],
+    ];
     for (const [value, bits] of float16) assert.equal(toFloat16Bits(value), bits, `float16 ${value}`);
-    const bfloat16 = [[1, 16256], [-2.5, 49184], [0.1, 15821], [1 / 3, 16043], [3.4e+38, 32640], [1e-40, 0], [65535, 18304]];
+    const bfloat16 = [
+      [1, 16256],
+      [-2.5, 49184],
+      [0.1, 15821],
+      [1 / 3, 16043],
+      [3.4e38, 32640],
+      [1e-40, 0],
+      [65535, 18304],
+    ];
     for (const [value, bits] of bfloat16) assert.equal(toBfloat16Bits(value), bits, `bfloat16 ${value}`);
     assert.equal(toFloat16Bits(NaN) & 0x7e00, 0x7e00);
     assert.equal(toBfloat16Bits(NaN) & 0x7fc0, 0x7fc0);

@@ -40,7 +40,10 @@ function settleTimed(promise, t0) {
 
 function assertRemoteError(error, codeNames, what) {
   assert.ok(error instanceof RemotePredictError, `${what}: not a RemotePredictError: ${error && error.stack}`);
-  assert.ok(codeNames.includes(error.codeName), `${what}: ${error.codeName} (${error.details}), expected ${codeNames.join(' or ')}`);
+  assert.ok(
+    codeNames.includes(error.codeName),
+    `${what}: ${error.codeName} (${error.details}), expected ${codeNames.join(' or ')}`,
+  );
   assert.equal(error.code, StatusCode[error.codeName]);
   assert.ok(error.details.length > 0, `${what}: empty details`);
 }
@@ -65,9 +68,10 @@ describe('faults', function () {
         const sinceKill = () => (killedAt === null ? -Infinity : killedAt);
         const calls = [];
         for (let i = 0; i < N_FAIL; i++) calls.push(settleTimed(client.run(slowCall(5000, f32(i))), sinceKill));
-        for (let i = 0; i < N_STATUS; i++) calls.push(settleTimed(client.runReturningStatus(slowCall(5000, f32(i))), sinceKill));
+        for (let i = 0; i < N_STATUS; i++)
+          calls.push(settleTimed(client.runReturningStatus(slowCall(5000, f32(i))), sinceKill));
         faultCalls += 1 + N_FAIL + N_STATUS;
-        await sleep(1500);  // all 200 reach the server's handlers (512 workers) and sleep there
+        await sleep(1500); // all 200 reach the server's handlers (512 workers) and sleep there
         killedAt = performance.now();
         await server.kill();
         const results = await Promise.all(calls);
@@ -83,16 +87,25 @@ describe('faults', function () {
           } else {
             assert.equal(r.ok, true, `${what} (status mode) rejected: ${r.error && r.error.message}`);
             const { statusCode, statusErrorMessage, outputTensors } = r.value;
-            assert.ok([StatusCode.UNAVAILABLE, StatusCode.CANCELLED].includes(statusCode), `${what}: status ${statusCode} ${statusErrorMessage}`);
+            assert.ok(
+              [StatusCode.UNAVAILABLE, StatusCode.CANCELLED].includes(statusCode),
+              `${what}: status ${statusCode} ${statusErrorMessage}`,
+            );
             assert.notEqual(statusErrorMessage, '');
-            assert.deepEqual(outputTensors.map((t) => [t.dtype, t.shape.length]), [['float32', 0]]);
+            assert.deepEqual(
+              outputTensors.map((t) => [t.dtype, t.shape.length]),
+              [['float32', 0]],
+            );
             codes[`status ${statusCode}`] = (codes[`status ${statusCode}`] || 0) + 1;
           }
           assert.ok(r.at >= 0, `${what} settled before the kill (${r.at} ms)`);
           assert.ok(r.at < 2000, `${what} settled ${r.at.toFixed(0)} ms after the kill`);
         });
         faultCases++;
-        note(this.test, `${N_FAIL + N_STATUS} calls in flight (${N_FAIL} run, ${N_STATUS} status mode): ${JSON.stringify(codes)}, the last settled ${latest.toFixed(0)} ms after SIGKILL`);
+        note(
+          this.test,
+          `${N_FAIL + N_STATUS} calls in flight (${N_FAIL} run, ${N_STATUS} status mode): ${JSON.stringify(codes)}, the last settled ${latest.toFixed(0)} ms after SIGKILL`,
+        );
       } finally {
         await server.kill();
       }
@@ -135,7 +148,10 @@ describe('faults', function () {
         burst.forEach(([y], i) => assert.deepEqual(Array.from(y.data), [i]));
         faultCalls += 20;
         faultCases++;
-        note(this.test, `first success ${ms.toFixed(0)} ms after the new server was ready, after ${attempts} attempt(s) ${JSON.stringify(failures)}; then 20/20`);
+        note(
+          this.test,
+          `first success ${ms.toFixed(0)} ms after the new server was ready, after ${attempts} attempt(s) ${JSON.stringify(failures)}; then 20/20`,
+        );
       } finally {
         await first.kill();
         if (second) await second.kill();
@@ -153,7 +169,7 @@ describe('faults', function () {
     before(async function () {
       blackHoleSockets = new Set();
       blackHole = net.createServer((socket) => {
-        blackHoleSockets.add(socket);  // accepted, read and never answered
+        blackHoleSockets.add(socket); // accepted, read and never answered
         socket.on('error', () => {});
         socket.on('close', () => blackHoleSockets.delete(socket));
         socket.resume();
@@ -182,7 +198,10 @@ describe('faults', function () {
     async function deadlineHonoured(target, modelName) {
       const o = options(target, modelName);
       // Warm-up: channel, connection attempt and kernel exist before we time anything.
-      await assert.rejects(run(o), (/** @type {import('..').RemotePredictError} */ e) => e.codeName === 'DEADLINE_EXCEEDED');
+      await assert.rejects(
+        run(o),
+        (/** @type {import('..').RemotePredictError} */ e) => e.codeName === 'DEADLINE_EXCEEDED',
+      );
       const times = [];
       // The clock starts before the call: the first call of an option set
       // prepares its kernel synchronously, and the deadline runs from then on.
@@ -202,8 +221,9 @@ describe('faults', function () {
         assert.notEqual(s.value.statusErrorMessage, '');
         assert.equal(s.value.outputTensors[0].data[0], 0);
       }
-      const concurrent = await Promise.all(Array.from({ length: 40 }, (_, i) =>
-        timed(() => (i % 2 ? run(o) : runReturningStatus(o)))));
+      const concurrent = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => timed(() => (i % 2 ? run(o) : runReturningStatus(o)))),
+      );
       concurrent.forEach((r, i) => {
         if (i % 2) assertRemoteError(r.error, ['DEADLINE_EXCEEDED'], `concurrent call ${i}`);
         else assert.equal(r.value.statusCode, StatusCode.DEADLINE_EXCEEDED);
@@ -220,7 +240,10 @@ describe('faults', function () {
       const { n, min, max } = await deadlineHonoured(`127.0.0.1:${blackHole.address().port}`, 'half_plus_two');
       assert.ok(blackHoleSockets.size >= 1, 'the client never connected');
       faultCases++;
-      note(this.test, `${n} calls (run and status mode, 6 sequential + 40 concurrent) settled in ${min.toFixed(0)}–${max.toFixed(0)} ms`);
+      note(
+        this.test,
+        `${n} calls (run and status mode, 6 sequential + 40 concurrent) settled in ${min.toFixed(0)}–${max.toFixed(0)} ms`,
+      );
     });
 
     it('a gRPC server whose handler never returns (and the server sees the calls end)', async function () {
@@ -248,7 +271,10 @@ describe('faults', function () {
 
     const echo = (bytes, patch = {}) => {
       const x = new Float32Array(Math.floor(bytes / 4)).map((_, i) => (i * 7) % 1009);
-      return { x, options: { targetAddress: server.address, ...slowCall(0, x), maxRpcDeadlineMillis: 60000, ...patch } };
+      return {
+        x,
+        options: { targetAddress: server.address, ...slowCall(0, x), maxRpcDeadlineMillis: 60000, ...patch },
+      };
     };
 
     it('requests and responses over 4 MiB work (5 MiB and 17 MiB both ways)', async function () {
@@ -260,8 +286,10 @@ describe('faults', function () {
         const [y] = await run(options);
         times.push(performance.now() - t0);
         assert.equal(y.data.length, x.length);
-        assert.ok(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength).equals(Buffer.from(x.buffer)),
-          `the ${bytes}-byte tensor came back changed`);
+        assert.ok(
+          Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength).equals(Buffer.from(x.buffer)),
+          `the ${bytes}-byte tensor came back changed`,
+        );
         const status = await runReturningStatus(options);
         assert.equal(status.statusCode, 0, status.statusErrorMessage);
         assert.equal(status.outputTensors[0].data.length, x.length);
@@ -308,7 +336,10 @@ describe('faults', function () {
       }
       faultCalls += calls;
       faultCases++;
-      note(this.test, `receive limit ${RECEIVE} B and send limit ${SEND} B, both modes, and calls under the limits pass`);
+      note(
+        this.test,
+        `receive limit ${RECEIVE} B and send limit ${SEND} B, both modes, and calls under the limits pass`,
+      );
     });
   });
 });

@@ -27,8 +27,13 @@ function inChild(body, { address = '', env = {}, root = ROOT } = {}) {
     })().catch((error) => { process.stdout.write(JSON.stringify({ error: error.message })); });
   `;
   const clean = { ...process.env };
-  for (const name of ['TF_CPP_MIN_LOG_LEVEL', 'TF_CPP_MAX_VLOG_LEVEL', 'GRPC_VERBOSITY', 'GRPC_TRACE']) delete clean[name];
-  const child = spawnSync(process.execPath, ['-e', script], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 60000 });
+  for (const name of ['TF_CPP_MIN_LOG_LEVEL', 'TF_CPP_MAX_VLOG_LEVEL', 'GRPC_VERBOSITY', 'GRPC_TRACE'])
+    delete clean[name];
+  const child = spawnSync(process.execPath, ['-e', script], {
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 60000,
+  });
   assert.equal(child.status, 0, child.stderr);
   return { report: JSON.parse(child.stdout), stderr: child.stderr };
 }
@@ -54,7 +59,8 @@ describe('footprint of a process that requires the package', function () {
   });
 
   it('run(), runReturningStatus() and PredictionClient never map libtensorflow_cc; the first loadSavedModel() does, and then works', function () {
-    const { report, stderr } = inChild(`async (api, address, report, mapped) => {
+    const { report, stderr } = inChild(
+      `async (api, address, report, mapped) => {
       const call = (${halfPlusTwo})(address);
       report.afterRequire = mapped('libtensorflow_cc');
       report.run = Array.from((await api.run(call))[0].data);
@@ -69,19 +75,31 @@ describe('footprint of a process that requires the package', function () {
       model.dispose();
       report.afterLoad = mapped('libtensorflow_cc');
       report.env = process.env.TF_CPP_MIN_LOG_LEVEL ?? null;
-    }`, { address: server.address });
+    }`,
+      { address: server.address },
+    );
     assert.deepEqual(report, {
-      afterRequire: false, run: [2.5, 3, 4.5], status: 0, client: [2.5, 3, 4.5], afterCalls: false, framework: true,
-      predicted: [3, 4, 7], afterLoad: true, env: null,
+      afterRequire: false,
+      run: [2.5, 3, 4.5],
+      status: 0,
+      client: [2.5, 3, 4.5],
+      afterCalls: false,
+      framework: true,
+      predicted: [3, 4, 7],
+      afterLoad: true,
+      env: null,
     });
     assert.equal(stderr, '', 'nothing on stderr at load, on successful calls or on loading a SavedModel');
   });
 
   it("TF_CPP_MIN_LOG_LEVEL=0 is the user's way to see TensorFlow's own log lines", function () {
-    const { stderr } = inChild(`async (api, address, report) => {
+    const { stderr } = inChild(
+      `async (api, address, report) => {
       api.setTargetOverride('remote-predict-target:8500', address);
       (await api.loadSavedModel(${JSON.stringify(path.join(COMPOSED, 'half_plus_two_with_remote_predict'))})).dispose();
-    }`, { address: server.address, env: { TF_CPP_MIN_LOG_LEVEL: '0' } });
+    }`,
+      { address: server.address, env: { TF_CPP_MIN_LOG_LEVEL: '0' } },
+    );
     assert.match(stderr, /Reading SavedModel from/);
   });
 
@@ -91,7 +109,10 @@ describe('footprint of a process that requires the package', function () {
       fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
       fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(copy, 'package.json'));
       const { report } = inChild('async () => {}', { root: copy });
-      assert.match(report.error, /^tfserving-remote-predict: its native build is missing or broken \(.*tfsrp_tensorflow_guard\.node: no such file\)\. Run `npm rebuild tfserving-remote-predict`/);
+      assert.match(
+        report.error,
+        /^tfserving-remote-predict: its native build is missing or broken \(.*tfsrp_tensorflow_guard\.node: no such file\)\. Run `npm rebuild tfserving-remote-predict`/,
+      );
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }

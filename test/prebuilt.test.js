@@ -23,9 +23,41 @@ const COMPOSED = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_
 const SYSTEM_LIBRARY = /^(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|ld-linux-x86-64)\.so\.\d+$/;
 const UBUNTU_2204 = { GLIBC: '2.35', GLIBCXX: '3.4.30', CXXABI: '1.3.13' };
 // Commands the install may use; anything that compiles or runs Python is absent.
-const SHELL_TOOLS = ['sh', 'bash', 'env', 'cat', 'ls', 'mkdir', 'rm', 'cp', 'mv', 'ln', 'chmod', 'dirname', 'basename',
-  'uname', 'tr', 'sed', 'grep', 'head', 'tail', 'cut', 'sort', 'wc', 'mktemp', 'readlink', 'realpath', 'id', 'touch',
-  'date', 'sleep', 'true', 'false', 'tar', 'gzip'];
+const SHELL_TOOLS = [
+  'sh',
+  'bash',
+  'env',
+  'cat',
+  'ls',
+  'mkdir',
+  'rm',
+  'cp',
+  'mv',
+  'ln',
+  'chmod',
+  'dirname',
+  'basename',
+  'uname',
+  'tr',
+  'sed',
+  'grep',
+  'head',
+  'tail',
+  'cut',
+  'sort',
+  'wc',
+  'mktemp',
+  'readlink',
+  'realpath',
+  'id',
+  'touch',
+  'date',
+  'sleep',
+  'true',
+  'false',
+  'tar',
+  'gzip',
+];
 
 function which(command) {
   for (const dir of (process.env.PATH || '').split(':')) {
@@ -79,7 +111,15 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
   /** The restricted environment: PATH = bin only, nothing inherited that points at a build. */
   const restrictedEnv = (extra = {}) => {
     const env = { PATH: bin, HOME: os.homedir(), TMPDIR: os.tmpdir() };
-    for (const name of ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy']) {
+    for (const name of [
+      'NODE_EXTRA_CA_CERTS',
+      'HTTPS_PROXY',
+      'HTTP_PROXY',
+      'NO_PROXY',
+      'https_proxy',
+      'http_proxy',
+      'no_proxy',
+    ]) {
       if (process.env[name] !== undefined) env[name] = process.env[name];
     }
     return { ...env, ...extra };
@@ -104,14 +144,18 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
     if (process.env.TFSRP_ASAN_RUNTIMES) this.skip();
     if (process.platform !== 'linux' || process.arch !== 'x64') this.skip();
     if (!which('patchelf') && process.getuid() !== 0) {
-      console.log('      skipped: npm run platform-package needs patchelf (apt-get install patchelf), and this is not root');
+      console.log(
+        '      skipped: npm run platform-package needs patchelf (apt-get install patchelf), and this is not root',
+      );
       this.skip();
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfsrp-prebuilt-'));
     const packs = path.join(work, 'packs');
     fs.mkdirSync(packs);
 
-    const made = run('bash', [path.join(ROOT, 'scripts', 'make-platform-package.sh'), '--no-build', '--out', packs], { cwd: ROOT });
+    const made = run('bash', [path.join(ROOT, 'scripts', 'make-platform-package.sh'), '--no-build', '--out', packs], {
+      cwd: ROOT,
+    });
     assert.equal(made.status, 0, made.stderr);
     const platformTarball = made.stdout.trim().split('\n').pop();
     // dist/ is current (npm test runs after the build): pack without re-running tsc.
@@ -130,8 +174,11 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
 
     const started = process.hrtime.bigint();
-    const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts',
-      mainTarball, platformTarball], { cwd: app, env: restrictedEnv() });
+    const install = run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', mainTarball, platformTarball],
+      { cwd: app, env: restrictedEnv() },
+    );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const modules = path.join(app, 'node_modules');
     installed = {
@@ -140,7 +187,9 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
       seconds,
       bytes: fs.existsSync(modules) ? directoryBytes(modules) : 0,
       platformBytes: fs.existsSync(path.join(modules, PLATFORM)) ? directoryBytes(path.join(modules, PLATFORM)) : 0,
-      mainBytes: fs.existsSync(path.join(modules, 'tfserving-remote-predict')) ? directoryBytes(path.join(modules, 'tfserving-remote-predict')) : 0,
+      mainBytes: fs.existsSync(path.join(modules, 'tfserving-remote-predict'))
+        ? directoryBytes(path.join(modules, 'tfserving-remote-predict'))
+        : 0,
       platformTarballBytes: fs.statSync(platformTarball).size,
       mainTarballBytes: fs.statSync(mainTarball).size,
     };
@@ -156,23 +205,42 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
   it('the install PATH has node and npm, and no compiler, cmake, make or Python', function () {
     const tools = fs.readdirSync(bin);
     assert.ok(tools.includes('node') && tools.includes('npm'));
-    for (const absent of ['cc', 'gcc', 'g++', 'c++', 'clang', 'cmake', 'make', 'ninja', 'python', 'python3', 'pip', 'pip3', 'ld']) {
+    for (const absent of [
+      'cc',
+      'gcc',
+      'g++',
+      'c++',
+      'clang',
+      'cmake',
+      'make',
+      'ninja',
+      'python',
+      'python3',
+      'pip',
+      'pip3',
+      'ld',
+    ]) {
       assert.ok(!tools.includes(absent), absent);
     }
   });
 
   it('installs in seconds: the prebuilt is used, nothing is built or provisioned', function () {
     assert.equal(installed.status, 0, installed.output);
-    assert.match(installed.output, new RegExp(`using the prebuilt ${PLATFORM}@0\\.1\\.0 \\(libtensorflow 2\\.21\\.0, no compiler needed\\)`));
+    assert.match(
+      installed.output,
+      new RegExp(`using the prebuilt ${PLATFORM}@0\\.1\\.0 \\(libtensorflow 2\\.21\\.0, no compiler needed\\)`),
+    );
     assert.doesNotMatch(installed.output, /building from source|provision|pip install|cmake-js/i);
     const main = path.join(app, 'node_modules', 'tfserving-remote-predict');
     for (const absent of ['build', path.join('deps', 'python'), path.join('deps', 'libtensorflow')]) {
       assert.ok(!fs.existsSync(path.join(main, absent)), `${absent} in the installed package`);
     }
-    console.log(`      install: ${installed.seconds.toFixed(1)} s; node_modules ${megabytes(installed.bytes)} ` +
-      `(${PLATFORM} ${megabytes(installed.platformBytes)}, tfserving-remote-predict ${megabytes(installed.mainBytes)}, ` +
-      `its npm dependencies ${megabytes(installed.bytes - installed.platformBytes - installed.mainBytes)}); ` +
-      `tarballs ${megabytes(installed.platformTarballBytes)} + ${megabytes(installed.mainTarballBytes)}`);
+    console.log(
+      `      install: ${installed.seconds.toFixed(1)} s; node_modules ${megabytes(installed.bytes)} ` +
+        `(${PLATFORM} ${megabytes(installed.platformBytes)}, tfserving-remote-predict ${megabytes(installed.mainBytes)}, ` +
+        `its npm dependencies ${megabytes(installed.bytes - installed.platformBytes - installed.mainBytes)}); ` +
+        `tarballs ${megabytes(installed.platformTarballBytes)} + ${megabytes(installed.mainTarballBytes)}`,
+    );
   });
 
   it('every NEEDED resolves inside the package (RUNPATH $ORIGIN) or to glibc, libstdc++ and libgcc_s of Ubuntu 22.04', function () {
@@ -187,34 +255,53 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
       const dynamic = run('readelf', ['-d', '-W', file]).stdout;
       const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
       const runpath = (/\((?:RUNPATH|RPATH)\)\s+Library r(?:un)?path: \[([^\]]*)\]/.exec(dynamic) || [])[1];
-      const dirs = (runpath || '').split(':').filter(Boolean).map((d) => path.resolve(d.replace('$ORIGIN', path.dirname(file))));
+      const dirs = (runpath || '')
+        .split(':')
+        .filter(Boolean)
+        .map((d) => path.resolve(d.replace('$ORIGIN', path.dirname(file))));
       for (const dir of dirs) assert.ok(dir.startsWith(platformDir), `${file}: RUNPATH ${runpath} leaves the package`);
       for (const lib of needed) {
         if (SYSTEM_LIBRARY.test(lib)) continue;
         if (lib === 'libtensorflow_cc.so.2' && path.basename(file) === 'tfsrp_saved_model.node') {
-          assert.ok(dirs.includes(path.join(platformDir, 'deps', 'libtensorflow', 'lib')), 'fetch-libtensorflow-cc stages it there');
+          assert.ok(
+            dirs.includes(path.join(platformDir, 'deps', 'libtensorflow', 'lib')),
+            'fetch-libtensorflow-cc stages it there',
+          );
           continue;
         }
-        assert.ok(dirs.some((d) => fs.existsSync(path.join(d, lib))), `${path.relative(platformDir, file)} needs ${lib}: not in its RUNPATH ${runpath}`);
+        assert.ok(
+          dirs.some((d) => fs.existsSync(path.join(d, lib))),
+          `${path.relative(platformDir, file)} needs ${lib}: not in its RUNPATH ${runpath}`,
+        );
       }
       // ldd: what the dynamic loader really picks.
       for (const line of run('ldd', [file]).stdout.split('\n')) {
         const m = /^\s*(\S+) => (.*?) \(0x/.exec(line) || /^\s*(\S+) => (not found)/.exec(line);
         if (!m || SYSTEM_LIBRARY.test(m[1])) continue;
-        if (m[1] === 'libtensorflow_cc.so.2') continue;  // fetched on demand (checked above)
+        if (m[1] === 'libtensorflow_cc.so.2') continue; // fetched on demand (checked above)
         assert.ok(m[2].startsWith(platformDir), `${path.relative(platformDir, file)}: ${m[1]} => ${m[2]}`);
       }
-      for (const [, family, version] of run('objdump', ['-T', file]).stdout.matchAll(/\b(GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)*)\b/g)) {
+      for (const [, family, version] of run('objdump', ['-T', file]).stdout.matchAll(
+        /\b(GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)*)\b/g,
+      )) {
         if (!versionAtMost(version, maxima[family])) maxima[family] = version;
       }
     }
     for (const family of Object.keys(maxima)) {
-      assert.ok(versionAtMost(maxima[family], UBUNTU_2204[family]), `needs ${family}_${maxima[family]}, Ubuntu 22.04 has ${UBUNTU_2204[family]}`);
+      assert.ok(
+        versionAtMost(maxima[family], UBUNTU_2204[family]),
+        `needs ${family}_${maxima[family]}, Ubuntu 22.04 has ${UBUNTU_2204[family]}`,
+      );
     }
-    assert.ok(versionAtMost(maxima.GLIBC, pkg.config.glibc.replace('>=', '')), `config.glibc ${pkg.config.glibc} but GLIBC_${maxima.GLIBC} is needed`);
+    assert.ok(
+      versionAtMost(maxima.GLIBC, pkg.config.glibc.replace('>=', '')),
+      `config.glibc ${pkg.config.glibc} but GLIBC_${maxima.GLIBC} is needed`,
+    );
     assert.ok(files.some((f) => /libabsl_.*\.so\.20220623$/.test(f)) && files.some((f) => f.endsWith('libre2.so.9')));
-    console.log(`      ${files.length} files; the newest symbol versions needed: ` +
-      `GLIBC_${maxima.GLIBC}, GLIBCXX_${maxima.GLIBCXX}, CXXABI_${maxima.CXXABI}`);
+    console.log(
+      `      ${files.length} files; the newest symbol versions needed: ` +
+        `GLIBC_${maxima.GLIBC}, GLIBCXX_${maxima.GLIBCXX}, CXXABI_${maxima.CXXABI}`,
+    );
   });
 
   it('run() and runReturningStatus() work, from the platform package, without libtensorflow_cc', function () {
@@ -230,25 +317,34 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
       report.cc = require('fs').readFileSync('/proc/self/maps', 'utf8').includes('libtensorflow_cc');
     }`);
     assert.equal(child.status, 0, child.stderr);
-    assert.deepEqual({ ...report, opLibrary: path.relative(platformDir, report.opLibrary) }, {
-      run: [2.5, 3, 4.5], status: 5, opLibrary: path.join('build', 'Release', 'libtfserving_remote_predict_op.so'),
-      version: '2.21.0', cc: false,
-    });
+    assert.deepEqual(
+      { ...report, opLibrary: path.relative(platformDir, report.opLibrary) },
+      {
+        run: [2.5, 3, 4.5],
+        status: 5,
+        opLibrary: path.join('build', 'Release', 'libtfserving_remote_predict_op.so'),
+        version: '2.21.0',
+        cc: false,
+      },
+    );
   });
 
-  it('native files: the platform package first; this package\'s build/Release only for a source build made in its place', function () {
+  it("native files: the platform package first; this package's build/Release only for a source build made in its place", function () {
     const main = path.join(app, 'node_modules', 'tfserving-remote-predict');
     const own = path.join(main, 'build', 'Release');
     const location = path.join(main, 'dist', 'native-location.js');
     const where = () => {
-      const child = run('node', ['-p', `require(${JSON.stringify(location)}).nativeDirectory()`], { cwd: app, env: restrictedEnv() });
+      const child = run('node', ['-p', `require(${JSON.stringify(location)}).nativeDirectory()`], {
+        cwd: app,
+        env: restrictedEnv(),
+      });
       assert.equal(child.status, 0, child.stderr);
       return child.stdout.trim();
     };
     assert.equal(where(), path.join(platformDir, 'build', 'Release'));
     const { SOURCE_BUILD_MARKER } = require(location);
     fs.mkdirSync(own, { recursive: true });
-    fs.writeFileSync(path.join(own, SOURCE_BUILD_MARKER), '');  // what scripts/install.sh leaves after such a build
+    fs.writeFileSync(path.join(own, SOURCE_BUILD_MARKER), ''); // what scripts/install.sh leaves after such a build
     try {
       assert.equal(where(), own);
     } finally {
@@ -261,27 +357,51 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
       await api.loadSavedModel(${JSON.stringify(COMPOSED)}).then(() => { report.loaded = true; }, (e) => { report.error = e.message; });
     }`);
     assert.equal(child.status, 0, child.stderr);
-    assert.match(report.error, /loadSavedModel\(\) needs libtensorflow_cc\.so\.2 .* `npx tfserving-remote-predict fetch-libtensorflow-cc`/);
+    assert.match(
+      report.error,
+      /loadSavedModel\(\) needs libtensorflow_cc\.so\.2 .* `npx tfserving-remote-predict fetch-libtensorflow-cc`/,
+    );
   });
 
   it('refuses a libtensorflow of another version, and a second TensorFlow in the process', function () {
     const fake = path.join(ROOT, 'build', 'Release', 'libfake_tensorflow_version.so');
     if (!fs.existsSync(fake)) this.skip();
     let { report } = inApp('async () => {}', { LD_PRELOAD: fake });
-    assert.match(report.error, /libtensorflow 2\.99\.0 is loaded in this process, but tfserving-remote-predict was built against libtensorflow 2\.21\.0: build it from source .*TFSRP_BUILD_FROM_SOURCE=1/);
+    assert.match(
+      report.error,
+      /libtensorflow 2\.99\.0 is loaded in this process, but tfserving-remote-predict was built against libtensorflow 2\.21\.0: build it from source .*TFSRP_BUILD_FROM_SOURCE=1/,
+    );
     // The repository's libtensorflow_framework: the same release, another file.
     const other = fs.realpathSync(path.join(ROOT, 'deps', 'libtensorflow', 'lib', 'libtensorflow_framework.so.2'));
     ({ report } = inApp('async () => {}', { LD_PRELOAD: other }));
-    assert.ok(report.error.startsWith(`tfserving-remote-predict: another TensorFlow is already loaded in this process: ${other}`), report.error);
-    assert.ok(report.error.includes(path.join(platformDir, 'deps', 'libtensorflow', 'lib', 'libtensorflow_framework.so.2')), report.error);
+    assert.ok(
+      report.error.startsWith(
+        `tfserving-remote-predict: another TensorFlow is already loaded in this process: ${other}`,
+      ),
+      report.error,
+    );
+    assert.ok(
+      report.error.includes(path.join(platformDir, 'deps', 'libtensorflow', 'lib', 'libtensorflow_framework.so.2')),
+      report.error,
+    );
   });
 
-  it('setup-tfjs-node looks at the platform package\'s libtensorflow and says to fetch libtensorflow_cc', function () {
-    const check = run(path.join(app, 'node_modules', '.bin', 'tfserving-remote-predict'), ['setup-tfjs-node', '--check'], {
-      cwd: app, env: restrictedEnv(),
-    });
+  it("setup-tfjs-node looks at the platform package's libtensorflow and says to fetch libtensorflow_cc", function () {
+    const check = run(
+      path.join(app, 'node_modules', '.bin', 'tfserving-remote-predict'),
+      ['setup-tfjs-node', '--check'],
+      {
+        cwd: app,
+        env: restrictedEnv(),
+      },
+    );
     assert.equal(check.status, 1, check.stderr);
-    assert.ok(check.stdout.includes(`this package's libtensorflow at ${path.join(platformDir, 'deps', 'libtensorflow')} is incomplete`), check.stdout);
+    assert.ok(
+      check.stdout.includes(
+        `this package's libtensorflow at ${path.join(platformDir, 'deps', 'libtensorflow')} is incomplete`,
+      ),
+      check.stdout,
+    );
     assert.match(check.stdout, /fetch-libtensorflow-cc --headers/);
   });
 
@@ -290,13 +410,16 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
     fs.mkdirSync(path.join(other, 'lib'), { recursive: true });
     fs.writeFileSync(path.join(other, 'VERSION'), '2.20.0\n');
     fs.writeFileSync(path.join(other, 'lib', 'libtensorflow_cc.so.2'), '');
-    const fetch = run('npx', ['tfserving-remote-predict', 'fetch-libtensorflow-cc', '--from', other], { cwd: app, env: restrictedEnv() });
+    const fetch = run('npx', ['tfserving-remote-predict', 'fetch-libtensorflow-cc', '--from', other], {
+      cwd: app,
+      env: restrictedEnv(),
+    });
     assert.equal(fetch.status, 1, fetch.stdout + fetch.stderr);
     assert.match(fetch.stderr, /is TensorFlow 2\.20\.0, but this package's libtensorflow_framework\.so\.2 is 2\.21\.0/);
     assert.ok(!fs.existsSync(path.join(platformDir, 'deps', 'libtensorflow', 'lib', 'libtensorflow_cc.so.2')));
   });
 
-  it('after `npx tfserving-remote-predict fetch-libtensorflow-cc` (pip\'s wheel), loadSavedModel() works', function () {
+  it("after `npx tfserving-remote-predict fetch-libtensorflow-cc` (pip's wheel), loadSavedModel() works", function () {
     // pip is the one tool this command needs beyond node: the Python the tests use.
     const pythonBin = path.join(work, 'python-bin');
     fs.mkdirSync(pythonBin);
@@ -304,11 +427,15 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
     fs.symlinkSync(interpreter, path.join(pythonBin, 'python3'));
     const started = process.hrtime.bigint();
     const fetch = run('npx', ['tfserving-remote-predict', 'fetch-libtensorflow-cc'], {
-      cwd: app, env: restrictedEnv({ PATH: `${bin}:${pythonBin}` }),
+      cwd: app,
+      env: restrictedEnv({ PATH: `${bin}:${pythonBin}` }),
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     assert.equal(fetch.status, 0, fetch.stdout + fetch.stderr);
-    assert.match(fetch.stdout, /staged lib\/libtensorflow_cc\.so\.2 of TensorFlow 2\.21\.0 from pip's tensorflow_cpu-2\.21\.0-.*\.whl/);
+    assert.match(
+      fetch.stdout,
+      /staged lib\/libtensorflow_cc\.so\.2 of TensorFlow 2\.21\.0 from pip's tensorflow_cpu-2\.21\.0-.*\.whl/,
+    );
     const cc = path.join(platformDir, 'deps', 'libtensorflow', 'lib', 'libtensorflow_cc.so.2');
     console.log(`      fetch-libtensorflow-cc: ${seconds.toFixed(1)} s, ${megabytes(fs.statSync(cc).size)}`);
 
@@ -321,7 +448,10 @@ describe('prebuilt platform package (linux-x64-gnu): install without a compiler'
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(report, { y: [3, 4, 7] });
 
-    const again = run('npx', ['tfserving-remote-predict', 'fetch-libtensorflow-cc'], { cwd: app, env: restrictedEnv() });
+    const again = run('npx', ['tfserving-remote-predict', 'fetch-libtensorflow-cc'], {
+      cwd: app,
+      env: restrictedEnv(),
+    });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /is in place: nothing to do/);
   });

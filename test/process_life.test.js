@@ -17,7 +17,8 @@ const CHILD = path.join(__dirname, 'support', 'process_life_child.js');
 const PROMPT_EXIT_MS = 2000;
 const KILL_AFTER_MS = 60000;
 // What a crash or an abort leaves on stderr.
-const CRASH = /Segmentation fault|Aborted|core dumped|terminate called|FATAL ERROR|Check failed|pure virtual method|double free|free\(\): |malloc\(\): |AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
+const CRASH =
+  /Segmentation fault|Aborted|core dumped|terminate called|FATAL ERROR|Check failed|pure virtual method|double free|free\(\): |malloc\(\): |AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
 
 /** Runs a scenario; resolves with { code, signal, events, stdout, stderr, exitedAt, killed }. */
 function runScenario(name, options) {
@@ -29,13 +30,22 @@ function runScenario(name, options) {
     let stdout = '';
     let stderr = '';
     let killed = false;
-    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, KILL_AFTER_MS);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, KILL_AFTER_MS);
     child.once('error', reject);
     // 'exit' is the moment the process ended; 'close' waits for its pipes too.
     let exitedAt = 0;
-    child.once('exit', () => { exitedAt = Date.now(); });
+    child.once('exit', () => {
+      exitedAt = Date.now();
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const events = {};
@@ -49,8 +59,10 @@ function runScenario(name, options) {
 }
 
 function describeChild(child) {
-  return `exit code ${child.code}, signal ${child.signal}${child.killed ? ' (killed: it never exited)' : ''}\n` +
-         `stdout:\n${child.stdout}\nstderr:\n${child.stderr}`;
+  return (
+    `exit code ${child.code}, signal ${child.signal}${child.killed ? ' (killed: it never exited)' : ''}\n` +
+    `stdout:\n${child.stdout}\nstderr:\n${child.stderr}`
+  );
 }
 
 function assertCleanExit(child, code = 0) {
@@ -121,11 +133,21 @@ describe('process life', function () {
     it('while calls and SavedModel runs are completing (delays around the exit), 3 times each: exit code 0, no signal, no abort', async function () {
       const inFlight = [];
       for (let round = 0; round < 3; round++) {
-        const calls = await runScenario('exit-with-calls-in-flight', { address: server.address, calls: 200, spread: true });
+        const calls = await runScenario('exit-with-calls-in-flight', {
+          address: server.address,
+          calls: 200,
+          spread: true,
+        });
         assertCleanExit(calls);
-        const runs = await runScenario('exit-with-saved-model-runs-in-flight', { address: server.address, runs: 16, spread: true });
+        const runs = await runScenario('exit-with-saved-model-runs-in-flight', {
+          address: server.address,
+          runs: 16,
+          spread: true,
+        });
         assertCleanExit(runs);
-        inFlight.push(`${calls.events.exiting.detail.inFlight}/200 calls, ${runs.events.exiting.detail.inFlight}/16 runs`);
+        inFlight.push(
+          `${calls.events.exiting.detail.inFlight}/200 calls, ${runs.events.exiting.detail.inFlight}/16 runs`,
+        );
       }
       this.test.title += ` (in flight at exit: ${inFlight.join('; ')})`;
     });
@@ -148,9 +170,29 @@ describe('process life', function () {
         });
       }
       // predict(x = [id, 2·id]) of half_plus_two_with_remote_predict: y = x + 2.
-      assert.deepEqual(detail.first.results.map((r) => r.predicted), [[3, 4], [4, 6], [5, 8], [6, 10]]);
-      assert.deepEqual(detail.second.results.map((r) => r.predicted), [[13, 24], [14, 26], [15, 28], [16, 30]]);
-      assert.deepEqual(detail.terminated, Array(2 * TERMINATE_ROUNDS).fill(1), 'terminate() ends every hanging worker (exit code 1)');
+      assert.deepEqual(
+        detail.first.results.map((r) => r.predicted),
+        [
+          [3, 4],
+          [4, 6],
+          [5, 8],
+          [6, 10],
+        ],
+      );
+      assert.deepEqual(
+        detail.second.results.map((r) => r.predicted),
+        [
+          [13, 24],
+          [14, 26],
+          [15, 28],
+          [16, 30],
+        ],
+      );
+      assert.deepEqual(
+        detail.terminated,
+        Array(2 * TERMINATE_ROUNDS).fill(1),
+        'terminate() ends every hanging worker (exit code 1)',
+      );
       assert.deepEqual(detail.mainAfter, [5.5]);
       assert.deepEqual(detail.composedAfter, [6]);
       const lag = child.exitedAt - child.events['last-callback'].at;
@@ -159,13 +201,25 @@ describe('process life', function () {
     }
 
     it(`${COUNT} workers at once (${CALLS} run() calls + a SavedModel predict each), twice; 5 × 2 terminated with calls and runs in flight; the main thread keeps working`, async function () {
-      const child = await runScenario('workers', { address: server.address, count: COUNT, calls: CALLS, terminateRounds: TERMINATE_ROUNDS, mainLoadsFirst: true });
+      const child = await runScenario('workers', {
+        address: server.address,
+        count: COUNT,
+        calls: CALLS,
+        terminateRounds: TERMINATE_ROUNDS,
+        mainLoadsFirst: true,
+      });
       const lag = checkWorkers(child);
       this.test.title += ` (exited ${lag} ms after the last callback)`;
     });
 
     it('the same when only workers had loaded the addon before the main thread does', async function () {
-      const child = await runScenario('workers', { address: server.address, count: COUNT, calls: CALLS, terminateRounds: TERMINATE_ROUNDS, mainLoadsFirst: false });
+      const child = await runScenario('workers', {
+        address: server.address,
+        count: COUNT,
+        calls: CALLS,
+        terminateRounds: TERMINATE_ROUNDS,
+        mainLoadsFirst: false,
+      });
       checkWorkers(child);
     });
   });

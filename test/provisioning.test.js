@@ -12,7 +12,9 @@ const STAGED_LIB = path.join(ROOT, 'deps', 'libtensorflow', 'lib', 'libtensorflo
 
 function script(name, { env = {} } = {}) {
   return spawnSync('bash', [path.join(ROOT, 'scripts', name)], {
-    cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
   });
 }
 
@@ -23,7 +25,9 @@ function scriptAsNobody(name, env) {
     fs.chmodSync(dir, 0o755);
     fs.copyFileSync(path.join(ROOT, 'scripts', name), path.join(dir, name));
     return spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'bash', path.join(dir, name)], {
-      cwd: '/', env: { ...process.env, ...env }, encoding: 'utf8',
+      cwd: '/',
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
     });
   } finally {
     fs.rmSync(dir, { recursive: true });
@@ -70,8 +74,12 @@ describe('provisioning', function () {
 
   it("without PYTHON, scripts use the package's own venv: pip installs work with Debian's externally managed python3 (PEP 668)", function () {
     const debian = '/usr/bin/python3';
-    if (!fs.existsSync(`/usr/lib/python3.${spawnSync(debian, ['-c', 'import sys; print(sys.version_info[1])'], { encoding: 'utf8' }).stdout.trim()}/EXTERNALLY-MANAGED`)) {
-      this.skip();  // not a PEP 668 python here
+    if (
+      !fs.existsSync(
+        `/usr/lib/python3.${spawnSync(debian, ['-c', 'import sys; print(sys.version_info[1])'], { encoding: 'utf8' }).stdout.trim()}/EXTERNALLY-MANAGED`,
+      )
+    ) {
+      this.skip(); // not a PEP 668 python here
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'python-venv-'));
     try {
@@ -80,7 +88,17 @@ describe('provisioning', function () {
       /** @type {NodeJS.ProcessEnv} */
       const env = { ...process.env, PATH: '/usr/bin:/bin' };
       delete env.PYTHON;
-      const wheel = ['-m', 'pip', 'install', '--dry-run', '--no-deps', '--retries', '0', '--disable-pip-version-check', 'mdurl==0.1.2'];
+      const wheel = [
+        '-m',
+        'pip',
+        'install',
+        '--dry-run',
+        '--no-deps',
+        '--retries',
+        '0',
+        '--disable-pip-version-check',
+        'mdurl==0.1.2',
+      ];
       const system = spawnSync(debian, wheel, { env, encoding: 'utf8' });
       assert.notEqual(system.status, 0);
       assert.match(system.stderr, /externally-managed-environment/);
@@ -90,7 +108,10 @@ describe('provisioning', function () {
       const venv = spawnSync(picked.stdout.trim(), wheel, { env, encoding: 'utf8' });
       assert.equal(venv.status, 0, venv.stderr);
       assert.match(venv.stdout, /Would install mdurl-0\.1\.2/);
-      const chosen = spawnSync('bash', [path.join(dir, 'scripts', 'python.sh')], { env: { ...env, PYTHON: '/opt/some/python' }, encoding: 'utf8' });
+      const chosen = spawnSync('bash', [path.join(dir, 'scripts', 'python.sh')], {
+        env: { ...env, PYTHON: '/opt/some/python' },
+        encoding: 'utf8',
+      });
       assert.equal(chosen.stdout.trim(), '/opt/some/python', '$PYTHON wins');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -14,14 +14,28 @@ const path = require('node:path');
 
 const { startReferenceServer } = require('./support/reference_server');
 const {
-  ROOT, bothForms, expectedOutput, extractJsSnippets, makeProject, matchesLine, moduleKind, runSnippetFile, toCommonJS,
+  ROOT,
+  bothForms,
+  expectedOutput,
+  extractJsSnippets,
+  makeProject,
+  matchesLine,
+  moduleKind,
+  runSnippetFile,
+  toCommonJS,
   toESM,
 } = require('./support/readme_snippets');
 const { tfjsNodeSetupStatus } = require('../dist/cli/setup-tfjs-node');
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const FIXTURES = {
-  half_plus_two_with_remote_predict: path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_with_remote_predict'),
+  half_plus_two_with_remote_predict: path.join(
+    ROOT,
+    'test',
+    'fixtures',
+    'composed',
+    'half_plus_two_with_remote_predict',
+  ),
   half_plus_two: path.join(ROOT, 'test', 'fixtures', 'models', 'half_plus_two'),
 };
 const snippets = extractJsSnippets(README);
@@ -33,10 +47,12 @@ describe('README snippets', function () {
 
   before(async function () {
     for (const [name, dir] of Object.entries(FIXTURES)) {
-      const savedModel = ['saved_model.pb', path.join('1', 'saved_model.pb')].some((f) => fs.existsSync(path.join(dir, f)));  // a model or its versions
+      const savedModel = ['saved_model.pb', path.join('1', 'saved_model.pb')].some((f) =>
+        fs.existsSync(path.join(dir, f)),
+      ); // a model or its versions
       assert.ok(savedModel, `fixture ${name} missing (${dir}): run npm install`);
     }
-    const links = { ...FIXTURES };  // './half_plus_two_with_remote_predict' in the snippets
+    const links = { ...FIXTURES }; // './half_plus_two_with_remote_predict' in the snippets
     if (tfjsNode.ready) links['node_modules/@tensorflow/tfjs-node'] = tfjsNode.locations.tfjsNodeDir;
     project = makeProject(links);
     server = await startReferenceServer();
@@ -60,19 +76,22 @@ describe('README snippets', function () {
 
   it('converts between the two module forms', function () {
     const esm = "import tf from 'a';\nimport { b, c as d } from 'e';\nimport * as f from 'g';\nawait b();\n";
-    assert.equal(toCommonJS(esm), [
-      "'use strict';",
-      "const tf = require(\"a\");",
-      "const { b, c: d } = require(\"e\");",
-      "const f = require(\"g\");",
-      '(async () => {',
-      'await b();',
-      '})().catch((error) => {',
-      '  console.error(error);',
-      '  process.exitCode = 1;',
-      '});',
-      '',
-    ].join('\n'));
+    assert.equal(
+      toCommonJS(esm),
+      [
+        "'use strict';",
+        'const tf = require("a");',
+        'const { b, c: d } = require("e");',
+        'const f = require("g");',
+        '(async () => {',
+        'await b();',
+        '})().catch((error) => {',
+        '  console.error(error);',
+        '  process.exitCode = 1;',
+        '});',
+        '',
+      ].join('\n'),
+    );
     const cjs = "const x = require('a');\nconst { b, c: d } = require('e');\nb(x, d);\n";
     assert.equal(toESM(cjs), 'import x from "a";\nimport { b, c as d } from "e";\nb(x, d);\n');
     assert.throws(() => moduleKind("import { run } from 'a';\nconst b = require('b');\n"), /mixes/);
@@ -88,25 +107,34 @@ describe('README snippets', function () {
       }
       it(title, async function () {
         if (snippet.marker === 'needs tfjs-node' && !tfjsNode.ready) {
-          console.log(`      (skipped: @tensorflow/tfjs-node is not set up here — ${tfjsNode.problems[0]}; ` +
-                      'run `npx tfserving-remote-predict setup-tfjs-node` once)');
+          console.log(
+            `      (skipped: @tensorflow/tfjs-node is not set up here — ${tfjsNode.problems[0]}; ` +
+              'run `npx tfserving-remote-predict setup-tfjs-node` once)',
+          );
           this.skip();
         }
         const forms = bothForms(snippet);
         const name = `snippet-${snippet.line}.${mode === 'ESM' ? 'mjs' : 'cjs'}`;
         const source = mode === 'ESM' ? forms.esm : forms.cjs;
         const result = await runSnippetFile(project.dir, name, source, { address: server.address });
-        const context = `${where} as ${name} (${result.file}):\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}` +
-                        `--- source\n${fs.readFileSync(result.file, 'utf8')}`;
+        const context =
+          `${where} as ${name} (${result.file}):\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}` +
+          `--- source\n${fs.readFileSync(result.file, 'utf8')}`;
         assert.equal(result.code, 0, `exit code ${result.code} (signal ${result.signal}), ${context}`);
         const printed = result.stdout.split('\n');
         if (printed[printed.length - 1] === '') printed.pop();
         const expected = expectedOutput(snippet.code);
-        assert.equal(printed.length, expected.length,
-          `printed ${printed.length} lines, the snippet's // → comments show ${expected.length}: ${context}`);
+        assert.equal(
+          printed.length,
+          expected.length,
+          `printed ${printed.length} lines, the snippet's // → comments show ${expected.length}: ${context}`,
+        );
         expected.forEach((line, i) => {
-          assert.ok(matchesLine(printed[i], line), `line ${i + 1} printed ${JSON.stringify(printed[i])}, ` +
-                    `the snippet shows ${JSON.stringify(line)}: ${context}`);
+          assert.ok(
+            matchesLine(printed[i], line),
+            `line ${i + 1} printed ${JSON.stringify(printed[i])}, ` +
+              `the snippet shows ${JSON.stringify(line)}: ${context}`,
+          );
         });
       });
     }

@@ -18,7 +18,6 @@ const floatBits = (...bits) => new Float32Array(new Uint32Array(bits).buffer);
 const doubleBits = (...bits) => new Float64Array(new BigUint64Array(bits).buffer);
 const utf8 = (text) => new TextEncoder().encode(text);
 
-
 const threadCount = () => fs.readdirSync('/proc/self/task').length;
 
 /** Byte-exact comparison of tensor data (NaN payloads and -0 included). */
@@ -43,10 +42,14 @@ function assertTensor(actual, expected, what) {
 
 /** Inputs of all_dtypes: one tensor per dtype, values chosen to catch any lossy step. */
 const EXTREMES = {
-  float32: { shape: [2, 4], data: new Float32Array([
-    0, -0, 1.5, NaN, Infinity, -Infinity, 3.4028234663852886e38, 1.401298464324817e-45]) },
-  float64: { shape: [7], data: new Float64Array([
-    -0, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 0.1]) },
+  float32: {
+    shape: [2, 4],
+    data: new Float32Array([0, -0, 1.5, NaN, Infinity, -Infinity, 3.4028234663852886e38, 1.401298464324817e-45]),
+  },
+  float64: {
+    shape: [7],
+    data: new Float64Array([-0, Number.MAX_VALUE, Number.MIN_VALUE, NaN, Infinity, -Infinity, 0.1]),
+  },
   int32: { shape: [3], data: new Int32Array([-(2 ** 31), 2 ** 31 - 1, 0]) },
   int64: { shape: [2, 2], data: new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n]) },
   uint64: { shape: [4], data: new BigUint64Array([0n, 2n ** 64n - 1n, 2n ** 63n, 1n]) },
@@ -57,7 +60,10 @@ const EXTREMES = {
   uint8: { shape: [3], data: new Uint8Array([0, 255, 128]) },
   bool: { shape: [2, 2], data: new Uint8Array([1, 0, 0, 1]) },
   // +0, -0, 1, max, min subnormal, +inf, -inf, quiet NaN, NaN with a payload.
-  float16: { shape: [9], data: new Uint16Array([0x0000, 0x8000, 0x3c00, 0x7bff, 0x0001, 0x7c00, 0xfc00, 0x7e00, 0x7e01]) },
+  float16: {
+    shape: [9],
+    data: new Uint16Array([0x0000, 0x8000, 0x3c00, 0x7bff, 0x0001, 0x7c00, 0xfc00, 0x7e00, 0x7e01]),
+  },
   bfloat16: { shape: [6], data: new Uint16Array([0x3f80, 0x7f7f, 0x0001, 0x7f80, 0xff80, 0x7fc0]) },
   complex64: { shape: [3], data: new Float32Array([1, -2, NaN, Infinity, -0, 3.4028234663852886e38]) },
   complex128: { shape: [2], data: new Float64Array([Number.MAX_VALUE, -Number.MIN_VALUE, -Infinity, NaN]) },
@@ -66,7 +72,7 @@ const EXTREMES = {
 
 const SCALARS = {
   float32: { shape: [], data: f32(-1.25) },
-  float64: { shape: [], data: doubleBits(0x7ff8000000000123n) },  // NaN with a payload
+  float64: { shape: [], data: doubleBits(0x7ff8000000000123n) }, // NaN with a payload
   int32: { shape: [], data: new Int32Array([-7]) },
   int64: { shape: [], data: new BigInt64Array([-(2n ** 63n)]) },
   uint64: { shape: [], data: new BigUint64Array([2n ** 64n - 1n]) },
@@ -80,14 +86,24 @@ const SCALARS = {
   bfloat16: { shape: [], data: new Uint16Array([0x8001]) },
   complex64: { shape: [], data: floatBits(0x7fc00123, 0xff800000) },
   complex128: { shape: [], data: new Float64Array([-0, 2.5]) },
-  string: { shape: [], data: [new Uint8Array([0xc3, 0x28])] },  // not valid UTF-8
+  string: { shape: [], data: [new Uint8Array([0xc3, 0x28])] }, // not valid UTF-8
 };
 
 /** Zero-element tensors of every dtype, [0] or [2, 0, 3]. */
-const EMPTY = Object.fromEntries(Object.entries(EXTREMES).map(([dtype, { data }], i) => {
-  const shape = i % 2 ? [0] : [2, 0, 3];
-  return [dtype, { shape, data: Array.isArray(data) ? [] : new (/** @type {new (length: number) => import('..').TypedArray} */ (data.constructor))(0) }];
-}));
+const EMPTY = Object.fromEntries(
+  Object.entries(EXTREMES).map(([dtype, { data }], i) => {
+    const shape = i % 2 ? [0] : [2, 0, 3];
+    return [
+      dtype,
+      {
+        shape,
+        data: Array.isArray(data)
+          ? []
+          : new /** @type {new (length: number) => import('..').TypedArray} */ (data.constructor)(0),
+      },
+    ];
+  }),
+);
 
 const DTYPE_NAMES = Object.keys(EXTREMES);
 
@@ -115,7 +131,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
     inputTensorAliases: ['x'],
     inputTensors: [{ dtype: 'float32', shape: [3], data: f32(1, 2, 5) }],
     outputTensorAliases: ['y'],
-    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
+    outputTypes: /** @type {const} */ (['float32']), // outputs typed Tensor<'float32'>
     ...patch,
   });
 
@@ -128,7 +144,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
       { dtype: 'float32', shape: [2], data: f32(7, -7) },
     ],
     outputTensorAliases: ['y'],
-    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
+    outputTypes: /** @type {const} */ (['float32']), // outputs typed Tensor<'float32'>
     ...patch,
   });
 
@@ -166,7 +182,11 @@ describe('run() and runReturningStatus() over gRPC', function () {
       assert.equal(tensor.dtype, outputTypes[i]);
       assert.deepEqual(tensor.shape, []);
       if (tensor.dtype === 'string') assertSameData(tensor.data, [new Uint8Array(0)], 'zero string');
-      else assert.ok(Array.from(tensor.data).every((v) => v == 0), `${tensor.dtype} zero`);   
+      else
+        assert.ok(
+          Array.from(tensor.data).every((v) => v == 0),
+          `${tensor.dtype} zero`,
+        );
     });
     return result;
   }
@@ -235,8 +255,8 @@ describe('run() and runReturningStatus() over gRPC', function () {
       }
     });
 
-    it('with setTensorEncoding(\'typed_fields\') too', async function () {
-      assert.throws(() => api.setTensorEncoding(/** @type {any} */ ('json')), TypeError);  // deliberately no encoding
+    it("with setTensorEncoding('typed_fields') too", async function () {
+      assert.throws(() => api.setTensorEncoding(/** @type {any} */ ('json')), TypeError); // deliberately no encoding
       api.setTensorEncoding('typed_fields');
       try {
         for (const inputs of [EXTREMES, SCALARS, EMPTY]) {
@@ -261,7 +281,11 @@ describe('run() and runReturningStatus() over gRPC', function () {
       const error = await rejectsWith(run(halfPlusTwo({ modelName: 'no_such_model' })), 'NOT_FOUND');
       assert.match(error.details, /no_such_model/);
       const outputTypes = DTYPE_NAMES;
-      await statusIs(runReturningStatus({ ...allDtypes(EXTREMES), modelName: 'no_such_model' }), 'NOT_FOUND', outputTypes);
+      await statusIs(
+        runReturningStatus({ ...allDtypes(EXTREMES), modelName: 'no_such_model' }),
+        'NOT_FOUND',
+        outputTypes,
+      );
     });
 
     it('unknown version or version label → NOT_FOUND', async function () {
@@ -273,7 +297,9 @@ describe('run() and runReturningStatus() over gRPC', function () {
     it('unknown signature → FAILED_PRECONDITION', async function () {
       const error = await rejectsWith(run(halfPlusTwo({ signatureName: 'no_such_signature' })), 'FAILED_PRECONDITION');
       assert.match(error.details, /no_such_signature/);
-      await statusIs(runReturningStatus(halfPlusTwo({ signatureName: 'no_such_signature' })), 'FAILED_PRECONDITION', ['float32']);
+      await statusIs(runReturningStatus(halfPlusTwo({ signatureName: 'no_such_signature' })), 'FAILED_PRECONDITION', [
+        'float32',
+      ]);
     });
 
     it('a request the server refuses → INVALID_ARGUMENT', async function () {
@@ -316,12 +342,14 @@ describe('run() and runReturningStatus() over gRPC', function () {
     it('a dead port → UNAVAILABLE', async function () {
       const dead = `127.0.0.1:${await deadPort()}`;
       await rejectsWith(run(halfPlusTwo({ targetAddress: dead })), 'UNAVAILABLE');
-      await statusIs(runReturningStatus(halfPlusTwo({ targetAddress: dead, outputTypes: ['int64'] })), 'UNAVAILABLE', ['int64']);
+      await statusIs(runReturningStatus(halfPlusTwo({ targetAddress: dead, outputTypes: ['int64'] })), 'UNAVAILABLE', [
+        'int64',
+      ]);
     });
   });
 
   describe('abort through an AbortSignal', function () {
-    it('aborting a call in flight cancels the RPC → CANCELLED in well under the model\'s 2 s', async function () {
+    it("aborting a call in flight cancels the RPC → CANCELLED in well under the model's 2 s", async function () {
       const controller = new AbortController();
       const started = performance.now();
       const call = run(slow(2000, { signal: controller.signal }));
@@ -360,8 +388,11 @@ describe('run() and runReturningStatus() over gRPC', function () {
         const signal = AbortSignal.abort();
         const error = await rejectsWith(run(halfPlusTwo({ signal })), 'CANCELLED');
         assert.equal(error.cause, signal.reason);
-        await statusIs(runReturningStatus(halfPlusTwo({ signal, outputTypes: ['string', 'bool'], outputTensorAliases: ['y', 'z'] })),
-          'CANCELLED', ['string', 'bool']);
+        await statusIs(
+          runReturningStatus(halfPlusTwo({ signal, outputTypes: ['string', 'bool'], outputTensorAliases: ['y', 'z'] })),
+          'CANCELLED',
+          ['string', 'bool'],
+        );
         assert.equal(calls, 0);
       } finally {
         Object.defineProperty(native, 'call', saved);
@@ -380,8 +411,12 @@ describe('run() and runReturningStatus() over gRPC', function () {
   describe('PredictionClient', function () {
     it('calls its target with its defaults, overridden per call', async function () {
       const client = new PredictionClient({
-        targetAddress: target, modelName: 'half_plus_two', versionLabel: 'canary',
-        outputTensorAliases: ['y'], outputTypes: ['float32'], maxRpcDeadlineMillis: 5000,
+        targetAddress: target,
+        modelName: 'half_plus_two',
+        versionLabel: 'canary',
+        outputTensorAliases: ['y'],
+        outputTypes: ['float32'],
+        maxRpcDeadlineMillis: 5000,
       });
       const x = { inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [3], data: f32(1, 2, 5) }] };
       assert.deepEqual(Array.from((await client.run(x))[0].data), [1.5, 2, 3.5]);
@@ -399,10 +434,16 @@ describe('run() and runReturningStatus() over gRPC', function () {
       return rest;
     };
 
-    it('the default deadline (either name) applies; a call\'s own, under either name, replaces it', async function () {
+    it("the default deadline (either name) applies; a call's own, under either name, replaces it", async function () {
       for (const name of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
         // (A computed key types the object with an index signature, which the constructor's check refuses.)
-        const client = new PredictionClient(/** @type {import('..').PredictionClientOptions & { modelName: 'slow' }} */ ({ targetAddress: target, modelName: 'slow', [name]: 200 }));
+        const client = new PredictionClient(
+          /** @type {import('..').PredictionClientOptions & { modelName: 'slow' }} */ ({
+            targetAddress: target,
+            modelName: 'slow',
+            [name]: 200,
+          }),
+        );
         await rejectsWith(client.run(call(2000)), 'DEADLINE_EXCEEDED');
         for (const own of ['deadlineMillis', 'maxRpcDeadlineMillis']) {
           const [y] = await client.run(call(300, { [own]: 5000 }));
@@ -440,20 +481,23 @@ describe('run() and runReturningStatus() over gRPC', function () {
       return {
         x,
         options: slow(0, {
-          inputTensors: [{ dtype: 'int64', shape: [], data: new BigInt64Array([0n]) }, { dtype: 'float32', shape: [elements], data: x }],
+          inputTensors: [
+            { dtype: 'int64', shape: [], data: new BigInt64Array([0n]) },
+            { dtype: 'float32', shape: [elements], data: x },
+          ],
           maxRpcDeadlineMillis: 30000,
         }),
       };
     };
 
-    it('sends and receives tensors over gRPC\'s 4 MiB default by default', async function () {
-      const { x, options } = echo(5 * 1024 * 1024 / 4 + 3);  // 5 MiB of float32
+    it("sends and receives tensors over gRPC's 4 MiB default by default", async function () {
+      const { x, options } = echo((5 * 1024 * 1024) / 4 + 3); // 5 MiB of float32
       const [y] = await run(options);
       assert.equal(y.data.length, x.length);
       assert.ok(Buffer.from(y.data.buffer).equals(Buffer.from(x.buffer)), 'the 5 MiB tensor came back unchanged');
     });
 
-    it('a client\'s maxReceiveMessageBytes refuses a larger response with RESOURCE_EXHAUSTED naming the limit', async function () {
+    it("a client's maxReceiveMessageBytes refuses a larger response with RESOURCE_EXHAUSTED naming the limit", async function () {
       const { options } = echo(4096);
       const { targetAddress, ...call } = options;
       const client = new PredictionClient({ targetAddress, channelOptions: { maxReceiveMessageBytes: 4000 } });
@@ -466,7 +510,10 @@ describe('run() and runReturningStatus() over gRPC', function () {
 
     it('maxSendMessageBytes refuses a larger request with RESOURCE_EXHAUSTED naming the limit', async function () {
       const { options } = echo(4096);
-      const error = await rejectsWith(run({ ...options, channelOptions: { maxSendMessageBytes: 4000 } }), 'RESOURCE_EXHAUSTED');
+      const error = await rejectsWith(
+        run({ ...options, channelOptions: { maxSendMessageBytes: 4000 } }),
+        'RESOURCE_EXHAUSTED',
+      );
       assert.match(error.details, /4000/);
       const status = await runReturningStatus({ ...options, channelOptions: { maxSendMessageBytes: 4000 } });
       assert.equal(status.statusCode, api.StatusCode.RESOURCE_EXHAUSTED);
@@ -479,17 +526,22 @@ describe('run() and runReturningStatus() over gRPC', function () {
     it('all settle with correct values; the thread count stays flat', async function () {
       const N = 1000;
       const DELAY_MS = 300;
-      const call = (i) => run(slow(DELAY_MS, {
-        maxRpcDeadlineMillis: 60000,
-        inputTensors: [
-          { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(DELAY_MS)]) },
-          { dtype: 'float32', shape: [2], data: f32(i, -i) },
-        ],
-      }));
-      await Promise.all([call(-1), call(-2)]);  // channel and kernel exist, pools warmed up
+      const call = (i) =>
+        run(
+          slow(DELAY_MS, {
+            maxRpcDeadlineMillis: 60000,
+            inputTensors: [
+              { dtype: 'int64', shape: [], data: new BigInt64Array([BigInt(DELAY_MS)]) },
+              { dtype: 'float32', shape: [2], data: f32(i, -i) },
+            ],
+          }),
+        );
+      await Promise.all([call(-1), call(-2)]); // channel and kernel exist, pools warmed up
       const before = threadCount();
       let peak = before;
-      const sampler = setInterval(() => { peak = Math.max(peak, threadCount()); }, 5);
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, threadCount());
+      }, 5);
       const started = performance.now();
       const calls = Array.from({ length: N }, (_, i) => call(i));
       peak = Math.max(peak, threadCount());
@@ -503,9 +555,22 @@ describe('run() and runReturningStatus() over gRPC', function () {
       peak = Math.max(peak, threadCount());
       const after = threadCount();
       const failures = results.filter((r) => r.status === 'rejected');
-      assert.equal(failures.length, 0, failures.slice(0, 3).map((r) => r.reason && r.reason.message).join('\n'));
+      assert.equal(
+        failures.length,
+        0,
+        failures
+          .slice(0, 3)
+          .map((r) => r.reason && r.reason.message)
+          .join('\n'),
+      );
       // All fulfilled (no failures above).
-      results.forEach((r, i) => assert.deepEqual(Array.from(/** @type {PromiseFulfilledResult<[import('..').Tensor<'float32'>]>} */ (r).value[0].data), [i, -i], `call ${i}`));
+      results.forEach((r, i) =>
+        assert.deepEqual(
+          Array.from(/** @type {PromiseFulfilledResult<[import('..').Tensor<'float32'>]>} */ (r).value[0].data),
+          [i, -i],
+          `call ${i}`,
+        ),
+      );
       const note = `threads before ${before}, peak ${peak}, after ${after}; ${N} calls in ${ms.toFixed(0)} ms`;
       this.test.title += ` (${note})`;
       console.log(`      ${note}`);

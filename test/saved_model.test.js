@@ -134,7 +134,7 @@ describe('loadSavedModel() with the op inside', function () {
       const after = await load('half_plus_two_with_remote_predict', {});
       await rejectsWithCode(after.predict(x(1)), 'UNAVAILABLE');
       assert.throws(() => setTargetOverride('', 'a:1'), TypeError);
-      assert.throws(() => setTargetOverride(unused, /** @type {any} */ (5)), TypeError);  // deliberately not a string
+      assert.throws(() => setTargetOverride(unused, /** @type {any} */ (5)), TypeError); // deliberately not a string
     });
   });
 
@@ -143,8 +143,11 @@ describe('loadSavedModel() with the op inside', function () {
       const model = await load('slow_remote_predict');
       const mark = server.stderr().length;
       const started = performance.now();
-      await rejectsWithCode(model.predict(slowInputs(2000, 1), { deadlineMillis: 300 }), 'DEADLINE_EXCEEDED',
-        /the run's deadline of 300 ms was exceeded/);
+      await rejectsWithCode(
+        model.predict(slowInputs(2000, 1), { deadlineMillis: 300 }),
+        'DEADLINE_EXCEEDED',
+        /the run's deadline of 300 ms was exceeded/,
+      );
       const ms = performance.now() - started;
       assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
       await serverSawCancellation(mark);
@@ -152,7 +155,11 @@ describe('loadSavedModel() with the op inside', function () {
 
     it('a deadline longer than the run, under either name, lets it finish', async function () {
       const model = await load('slow_remote_predict');
-      for (const options of [{ deadlineMillis: 5000 }, { timeoutMillis: 5000 }, { deadlineMillis: undefined, timeoutMillis: 5000 }]) {
+      for (const options of [
+        { deadlineMillis: 5000 },
+        { timeoutMillis: 5000 },
+        { deadlineMillis: undefined, timeoutMillis: 5000 },
+      ]) {
         const { y } = await model.predict(slowInputs(100, 3, -3), options);
         assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [3, -3], JSON.stringify(options));
       }
@@ -224,28 +231,49 @@ describe('loadSavedModel() with the op inside', function () {
   describe('errors', function () {
     it('a missing directory, a file, a directory that is not a SavedModel', async function () {
       await rejectsWithCode(loadSavedModel(fixture('no_such_fixture')), 'NOT_FOUND', /no_such_fixture does not exist/);
-      await rejectsWithCode(loadSavedModel(`${fixture('dead_target')}.signatures.json`), 'INVALID_ARGUMENT', /is not a directory/);
+      await rejectsWithCode(
+        loadSavedModel(`${fixture('dead_target')}.signatures.json`),
+        'INVALID_ARGUMENT',
+        /is not a directory/,
+      );
       const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-saved-model-'));
       await rejectsWithCode(loadSavedModel(empty), 'NOT_FOUND', /is not a SavedModel: it has no saved_model\.pb/);
     });
 
     it('an unknown tag set, naming the ones there are', async function () {
-      await rejectsWithCode(loadSavedModel(fixture('dead_target'), { tags: ['gpu'] }), 'NOT_FOUND',
-        /no MetaGraph with the tags \[gpu\]; its tag sets are \[serve\]/);
+      await rejectsWithCode(
+        loadSavedModel(fixture('dead_target'), { tags: ['gpu'] }),
+        'NOT_FOUND',
+        /no MetaGraph with the tags \[gpu\]; its tag sets are \[serve\]/,
+      );
     });
 
     it('a graph using an op this process does not have fails to load, naming the op', async function () {
-      await rejectsWithCode(loadSavedModel(fixture('unregistered_op'), { targetOverrides: overrides }), 'NOT_FOUND',
-        /uses the op 'NotARegisteredOp' \(node '.*'\), which is not registered in this process/);
+      await rejectsWithCode(
+        loadSavedModel(fixture('unregistered_op'), { targetOverrides: overrides }),
+        'NOT_FOUND',
+        /uses the op 'NotARegisteredOp' \(node '.*'\), which is not registered in this process/,
+      );
     });
 
     it('bad arguments to loadSavedModel() throw synchronously', function () {
-      assert.throws(() => loadSavedModel(''), (e) => e instanceof TypeError && /^exportDir/.test(e.message));
+      assert.throws(
+        () => loadSavedModel(''),
+        (e) => e instanceof TypeError && /^exportDir/.test(e.message),
+      );
       // Deliberately invalid options:
-      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tags: 'serve' })), (e) => e instanceof TypeError && /^options\.tags/.test(e.message));
-      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ targetOverrides: { a: 1 } })),
-        (e) => e instanceof TypeError && /^options\.targetOverrides\['a'\]/.test(e.message));
-      assert.throws(() => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tag: ['serve'] })), (e) => e instanceof TypeError && /unknown option 'tag'/.test(e.message));
+      assert.throws(
+        () => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tags: 'serve' })),
+        (e) => e instanceof TypeError && /^options\.tags/.test(e.message),
+      );
+      assert.throws(
+        () => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ targetOverrides: { a: 1 } })),
+        (e) => e instanceof TypeError && /^options\.targetOverrides\['a'\]/.test(e.message),
+      );
+      assert.throws(
+        () => loadSavedModel(fixture('dead_target'), /** @type {any} */ ({ tag: ['serve'] })),
+        (e) => e instanceof TypeError && /unknown option 'tag'/.test(e.message),
+      );
     });
 
     it('unknown signature, missing and extra inputs, wrong dtype or shape, bad options: TypeError / RangeError', async function () {
@@ -253,25 +281,63 @@ describe('loadSavedModel() with the op inside', function () {
       // Deliberately invalid inputs and options (hence any).
       /** @type {[any, any, ErrorConstructor, RegExp][]} */
       const bad = [
-        [x(1), { signature: 'nope' }, TypeError, /^options\.signature 'nope' is not a signature of .*; its signatures are 'missing_model', 'serving_default'/],
+        [
+          x(1),
+          { signature: 'nope' },
+          TypeError,
+          /^options\.signature 'nope' is not a signature of .*; its signatures are 'missing_model', 'serving_default'/,
+        ],
         [{}, {}, TypeError, /^inputs is missing 'x' of signature 'serving_default', which takes 'x'/],
         [{ ...x(1), z: x(1).x }, {}, TypeError, /^inputs has 'z', which signature 'serving_default' does not take/],
-        [{ x: { dtype: 'int32', shape: [1], data: new Int32Array(1) } }, {}, TypeError, /^inputs\.x\.dtype must be 'float32' \(signature 'serving_default'\), got 'int32'/],
-        [{ x: { dtype: 'float32', shape: [1, 1], data: f32(1) } }, {}, RangeError, /^inputs\.x\.shape \[1, 1\] does not fit \[-1\]/],
+        [
+          { x: { dtype: 'int32', shape: [1], data: new Int32Array(1) } },
+          {},
+          TypeError,
+          /^inputs\.x\.dtype must be 'float32' \(signature 'serving_default'\), got 'int32'/,
+        ],
+        [
+          { x: { dtype: 'float32', shape: [1, 1], data: f32(1) } },
+          {},
+          RangeError,
+          /^inputs\.x\.shape \[1, 1\] does not fit \[-1\]/,
+        ],
         [{ x: { dtype: 'float32', shape: [2], data: f32(1) } }, {}, RangeError, /^inputs\.x\.data/],
-        [x(1), { outputs: ['nope'] }, TypeError, /^options\.outputs\[0\] must be an output of signature 'serving_default'/],
+        [
+          x(1),
+          { outputs: ['nope'] },
+          TypeError,
+          /^options\.outputs\[0\] must be an output of signature 'serving_default'/,
+        ],
         [x(1), { timeoutMillis: 0 }, RangeError, /^options\.timeoutMillis must be a positive integer/],
-        [x(1), { deadlineMillis: 0 }, RangeError, /^options\.deadlineMillis must be a positive integer \(milliseconds\) no greater than 2147483647/],
+        [
+          x(1),
+          { deadlineMillis: 0 },
+          RangeError,
+          /^options\.deadlineMillis must be a positive integer \(milliseconds\) no greater than 2147483647/,
+        ],
         [x(1), { deadlineMillis: 2 ** 31 }, RangeError, /^options\.deadlineMillis must be a positive integer/],
         [x(1), { deadlineMillis: '5' }, TypeError, /^options\.deadlineMillis must be a positive integer .* got "5"$/],
-        [x(1), { deadlineMillis: 5, timeoutMillis: 5 }, TypeError,
-          /^options\.deadlineMillis and options\.timeoutMillis were both given: they are one option \(timeoutMillis is its deprecated name\); give only deadlineMillis$/],
-        [x(1), { deadlineMillis: 5, timeoutMillis: 0 }, TypeError, /^options\.deadlineMillis and options\.timeoutMillis were both given/],
+        [
+          x(1),
+          { deadlineMillis: 5, timeoutMillis: 5 },
+          TypeError,
+          /^options\.deadlineMillis and options\.timeoutMillis were both given: they are one option \(timeoutMillis is its deprecated name\); give only deadlineMillis$/,
+        ],
+        [
+          x(1),
+          { deadlineMillis: 5, timeoutMillis: 0 },
+          TypeError,
+          /^options\.deadlineMillis and options\.timeoutMillis were both given/,
+        ],
         [x(1), { signal: {} }, TypeError, /^options\.signal must be an AbortSignal/],
         [x(1), { deadline: 5 }, TypeError, /unknown option 'deadline'/],
       ];
       for (const [inputs, options, type, pattern] of bad) {
-        assert.throws(() => model.predict(inputs, options), (e) => e instanceof type && pattern.test(e.message), `${pattern}`);
+        assert.throws(
+          () => model.predict(inputs, options),
+          (e) => e instanceof type && pattern.test(e.message),
+          `${pattern}`,
+        );
       }
       const { y } = await model.predict(x(4), { outputs: ['y'] });
       assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [4]);
@@ -287,7 +353,9 @@ describe('loadSavedModel() with the op inside', function () {
       const results = await Promise.all(Array.from({ length: 64 }, (_, i) => model.predict(slowInputs(200, i, -i))));
       const ms = performance.now() - started;
       histogram.disable();
-      results.forEach(({ y }, i) => assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`));
+      results.forEach(({ y }, i) =>
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`),
+      );
       const maxDelayMs = histogram.max / 1e6;
       this.test.title += ` (${ms.toFixed(0)} ms; event loop delay max ${maxDelayMs.toFixed(1)} ms)`;
       // A run holding the event loop would delay it by at least one 200 ms call.
@@ -298,18 +366,22 @@ describe('loadSavedModel() with the op inside', function () {
       // A run waiting on its RPC holds no thread: blocking one thread per run would take
       // 300 ms × 96 / (the pool's threads) instead.
       const model = await load('slow_remote_predict');
-      await Promise.all(Array.from({ length: 8 }, (_, i) => model.predict(slowInputs(0, i))));  // warm
+      await Promise.all(Array.from({ length: 8 }, (_, i) => model.predict(slowInputs(0, i)))); // warm
       const threads = () => fs.readdirSync('/proc/self/task').length;
       const before = threads();
       let peak = before;
-      const sampler = setInterval(() => { peak = Math.max(peak, threads()); }, 5);
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, threads());
+      }, 5);
       const started = performance.now();
       const calls = Array.from({ length: 96 }, (_, i) => model.predict(slowInputs(300, i, -i)));
       peak = Math.max(peak, threads());
       const results = await Promise.all(calls);
       const ms = performance.now() - started;
       clearInterval(sampler);
-      results.forEach(({ y }, i) => assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`));
+      results.forEach(({ y }, i) =>
+        assert.deepEqual(Array.from(/** @type {Float32Array} */ (y.data)), [i, -i], `call ${i}`),
+      );
       this.test.title += ` (${ms.toFixed(0)} ms; threads ${before} -> ${peak})`;
       assert.ok(ms < 3 * 300, `96 calls took ${ms.toFixed(0)} ms`);
       assert.ok(peak - before <= 2, `the thread count grew from ${before} to ${peak}`);
@@ -325,7 +397,7 @@ describe('loadSavedModel() with the op inside', function () {
       assert.equal(model.pendingCalls, 8);
       const started = performance.now();
       model.dispose();
-      model.dispose();  // idempotent
+      model.dispose(); // idempotent
       const settled = await Promise.allSettled(calls);
       assert.ok(performance.now() - started < 1000, 'in-flight calls settled promptly');
       for (const r of settled) {

@@ -19,12 +19,19 @@ const SLOW_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'slow_remot
 function startServe(args) {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d) => { output += d; });
-  child.stderr.setEncoding('utf8').on('data', (d) => { output += d; });
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    output += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    output += d;
+  });
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 60000);
-    exited.then((code) => { clearTimeout(timer); reject(Object.assign(new Error(`serve exited ${code}:\n${output}`), { code, output })); });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`serve exited ${code}:\n${output}`), { code, output }));
+    });
     child.stdout.on('data', () => {
       const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m) {
@@ -38,7 +45,9 @@ function startServe(args) {
 /** @returns {Promise<{ status: number, json: any }>} `json` as JSON.parse() gives it. */
 async function request(url, body, method = body === undefined ? 'GET' : 'POST') {
   const response = await fetch(url, {
-    method, body: typeof body === 'string' ? body : body && JSON.stringify(body), headers: { 'content-type': 'application/json' },
+    method,
+    body: typeof body === 'string' ? body : body && JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
   });
   return { status: response.status, json: await response.json() };
 }
@@ -50,8 +59,14 @@ describe('serve: a composed SavedModel behind REST', function () {
   before(async function () {
     server = await startReferenceServer();
     serve = await startServe([
-      '--saved-model', FIXTURE, '--host', '127.0.0.1', '--port', '0',
-      '--target-override', `remote-predict-target:8500=${server.address}`,
+      '--saved-model',
+      FIXTURE,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--target-override',
+      `remote-predict-target:8500=${server.address}`,
     ]);
   });
 
@@ -96,7 +111,12 @@ describe('serve: a composed SavedModel behind REST', function () {
 
   it('a failing remote call maps to an HTTP status (UNAVAILABLE → 503)', async function () {
     const dead = await startServe([
-      '--saved-model', path.join(ROOT, 'test', 'fixtures', 'composed', 'dead_target'), '--host', '127.0.0.1', '--port', '0',
+      '--saved-model',
+      path.join(ROOT, 'test', 'fixtures', 'composed', 'dead_target'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
     ]);
     try {
       const { status, json } = await request(`${dead.url}:predict`, { inputs: { x: [1] } });
@@ -110,10 +130,18 @@ describe('serve: a composed SavedModel behind REST', function () {
 
   describe('--deadline MS (and --timeout MS, its deprecated alias)', function () {
     /** Serves slow_remote_predict (its op calls the reference server's `slow` model) with `args`. */
-    const startSlow = (...args) => startServe([
-      '--saved-model', SLOW_FIXTURE, '--host', '127.0.0.1', '--port', '0',
-      '--target-override', `remote-predict-target:8500=${server.address}`, ...args,
-    ]);
+    const startSlow = (...args) =>
+      startServe([
+        '--saved-model',
+        SLOW_FIXTURE,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--target-override',
+        `remote-predict-target:8500=${server.address}`,
+        ...args,
+      ]);
     /** A run whose remote call takes delayMs: { status, json, millis }. */
     const slowRun = async (url, delayMs) => {
       const started = Date.now();
@@ -156,45 +184,86 @@ describe('serve: a composed SavedModel behind REST', function () {
     it('both, or a bad value, exit 2 with the usage', async function () {
       /** @type {[string[], RegExp][]} */
       const cases = [
-        [['--deadline', '300', '--timeout', '300'], /--deadline and --timeout \(its deprecated alias\) exclude each other/],
+        [
+          ['--deadline', '300', '--timeout', '300'],
+          /--deadline and --timeout \(its deprecated alias\) exclude each other/,
+        ],
         [['--deadline', '0'], /--deadline: '0' is not a number of milliseconds in \[1, 2147483647\]/],
         [['--deadline', 'soon'], /--deadline: 'soon' is not a number of milliseconds/],
         [['--timeout', '2147483648'], /--timeout: '2147483648' is not a number of milliseconds/],
       ];
       for (const [args, message] of cases) {
-        await assert.rejects(startServe(['--saved-model', SLOW_FIXTURE, '--port', '0', ...args]), (/** @type {ServeExit} */ e) => {
-          assert.equal(e.code, 2, e.output);
-          assert.match(e.output, message);
-          assert.match(e.output, /Usage:\n {2}tfserving-remote-predict serve --saved-model DIR/);
-          return true;
-        });
+        await assert.rejects(
+          startServe(['--saved-model', SLOW_FIXTURE, '--port', '0', ...args]),
+          (/** @type {ServeExit} */ e) => {
+            assert.equal(e.code, 2, e.output);
+            assert.match(e.output, message);
+            assert.match(e.output, /Usage:\n {2}tfserving-remote-predict serve --saved-model DIR/);
+            return true;
+          },
+        );
       }
     });
   });
 
   it('usage errors exit 2; a directory that is not a SavedModel exits 1', async function () {
-    await assert.rejects(startServe([]), (/** @type {ServeExit} */ e) => e.code === 2 && /--saved-model DIR is required/.test(e.output));
-    await assert.rejects(startServe(['--saved-model', FIXTURE, '--target-override', 'nonsense']),
-      (/** @type {ServeExit} */ e) => e.code === 2 && /'nonsense' is not FROM=TO/.test(e.output));
-    await assert.rejects(startServe(['--saved-model', ROOT]), (/** @type {ServeExit} */ e) => e.code === 1 && /is not a SavedModel/.test(e.output));
+    await assert.rejects(
+      startServe([]),
+      (/** @type {ServeExit} */ e) => e.code === 2 && /--saved-model DIR is required/.test(e.output),
+    );
+    await assert.rejects(
+      startServe(['--saved-model', FIXTURE, '--target-override', 'nonsense']),
+      (/** @type {ServeExit} */ e) => e.code === 2 && /'nonsense' is not FROM=TO/.test(e.output),
+    );
+    await assert.rejects(
+      startServe(['--saved-model', ROOT]),
+      (/** @type {ServeExit} */ e) => e.code === 1 && /is not a SavedModel/.test(e.output),
+    );
   });
 });
 
 describe('JSON tensors', function () {
   it('nested arrays ↔ tensors, with dtype checks and ranges', function () {
-    const t = /** @type {import('../dist').PlainTensorInput<'int32'>} */ (tensorFromJson([[1, 2, 3], [4, 5, 6]], 'int32', 'v'));
+    const t = /** @type {import('../dist').PlainTensorInput<'int32'>} */ (
+      tensorFromJson(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        'int32',
+        'v',
+      )
+    );
     assert.deepEqual(t.shape, [2, 3]);
     assert.deepEqual(Array.from(t.data), [1, 2, 3, 4, 5, 6]);
     // tensorToJson() takes an output Tensor; these inputs have its form at run time.
-    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ ({ ...t, data: Int32Array.from(t.data) })), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ ({ ...t, data: Int32Array.from(t.data) })), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.deepEqual(tensorFromJson(7, 'float32', 'v').shape, []);
     const big = tensorFromJson(['9223372036854775807', -1], 'int64', 'v');
     assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ (big)), ['9223372036854775807', -1]);
-    assert.deepEqual(tensorToJson(/** @type {import('../dist').Tensor} */ (tensorFromJson([true, false], 'bool', 'v'))), [true, false]);
+    assert.deepEqual(
+      tensorToJson(/** @type {import('../dist').Tensor} */ (tensorFromJson([true, false], 'bool', 'v'))),
+      [true, false],
+    );
     assert.deepEqual(tensorToJson({ dtype: 'string', shape: [1], data: [Buffer.from('hé')] }), ['hé']);
-    assert.throws(() => tensorFromJson([300], 'int8', 'v'), (e) => e instanceof RangeError && /300 is out of range for int8/.test(e.message));
-    assert.throws(() => tensorFromJson([1.5], 'int32', 'v'), (e) => e instanceof TypeError && /must hold integers/.test(e.message));
-    assert.throws(() => tensorFromJson([[1], [2, 3]], 'float32', 'v'), (e) => e instanceof RangeError && /not rectangular/.test(e.message));
-    assert.throws(() => tensorFromJson([1], 'float16', 'v'), (e) => e instanceof TypeError && /float16 cannot be written as JSON/.test(e.message));
+    assert.throws(
+      () => tensorFromJson([300], 'int8', 'v'),
+      (e) => e instanceof RangeError && /300 is out of range for int8/.test(e.message),
+    );
+    assert.throws(
+      () => tensorFromJson([1.5], 'int32', 'v'),
+      (e) => e instanceof TypeError && /must hold integers/.test(e.message),
+    );
+    assert.throws(
+      () => tensorFromJson([[1], [2, 3]], 'float32', 'v'),
+      (e) => e instanceof RangeError && /not rectangular/.test(e.message),
+    );
+    assert.throws(
+      () => tensorFromJson([1], 'float16', 'v'),
+      (e) => e instanceof TypeError && /float16 cannot be written as JSON/.test(e.message),
+    );
   });
 });

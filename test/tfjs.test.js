@@ -56,7 +56,10 @@ describe('tfjs tensors', function () {
 
   it('float32, int32, bool, string and complex64 tfjs tensors round-trip through all_dtypes', async function () {
     const tfjsInputs = {
-      float32: tf.tensor2d([[1.5, -0], [NaN, Infinity]]),
+      float32: tf.tensor2d([
+        [1.5, -0],
+        [NaN, Infinity],
+      ]),
       int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
       bool: tf.tensor([true, false, true], [3], 'bool'),
       string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
@@ -74,7 +77,10 @@ describe('tfjs tensors', function () {
     });
     const byName = Object.fromEntries(names.map((n, i) => [n, outputs[i]]));
 
-    assert.deepEqual(/** @type {Uint8Array[]} */ (byName.string.data).map((b) => Buffer.from(b).toString()), ['', 'héllo', 'a,b']);
+    assert.deepEqual(
+      /** @type {Uint8Array[]} */ (byName.string.data).map((b) => Buffer.from(b).toString()),
+      ['', 'héllo', 'a,b'],
+    );
     assert.deepEqual(Array.from(/** @type {Uint8Array} */ (byName.bool.data)), [1, 0, 1]);
     assert.deepEqual(Array.from(/** @type {Float32Array} */ (byName.complex64.data)), [1, 2, -3, 4]);
 
@@ -84,24 +90,37 @@ describe('tfjs tensors', function () {
       assert.deepEqual(back.shape, original.shape, dtype);
       if (dtype === 'string') {
         assert.deepEqual(back.dataSync(), original.dataSync());
-        assert.deepEqual(back.bytes ? (await back.bytes()).map((b) => Array.from(b)) : null,
-          ['', 'héllo', 'a,b'].map((s) => Array.from(utf8(s))));
+        assert.deepEqual(
+          back.bytes ? (await back.bytes()).map((b) => Array.from(b)) : null,
+          ['', 'héllo', 'a,b'].map((s) => Array.from(utf8(s))),
+        );
       } else {
         assert.deepEqual(Array.from(back.dataSync()), Array.from(original.dataSync()), dtype);
       }
       tf.dispose(back);
     }
-    assert.throws(() => api.toTfjs(byName.int64, tf),
-      (e) => e instanceof TypeError && /^toTfjs: tfjs has no dtype 'int64'.*BigInt64Array/.test(e.message));
+    assert.throws(
+      () => api.toTfjs(byName.int64, tf),
+      (e) => e instanceof TypeError && /^toTfjs: tfjs has no dtype 'int64'.*BigInt64Array/.test(e.message),
+    );
     tf.dispose(Object.values(tfjsInputs));
   });
 
   it('a disposed tfjs tensor is a TypeError naming the input, before any call', function () {
     const x = tf.tensor1d([1]);
     x.dispose();
-    assert.throws(() => api.run({
-      targetAddress: server.address, modelName: 'half_plus_two', inputTensorAliases: ['x'], inputTensors: [x],
-      outputTensorAliases: ['y'], outputTypes: ['float32'],
-    }), (e) => e instanceof TypeError && /^inputTensors\[0\] is a tfjs tensor whose values cannot be read/.test(e.message));
+    assert.throws(
+      () =>
+        api.run({
+          targetAddress: server.address,
+          modelName: 'half_plus_two',
+          inputTensorAliases: ['x'],
+          inputTensors: [x],
+          outputTensorAliases: ['y'],
+          outputTypes: ['float32'],
+        }),
+      (e) =>
+        e instanceof TypeError && /^inputTensors\[0\] is a tfjs tensor whose values cannot be read/.test(e.message),
+    );
   });
 });

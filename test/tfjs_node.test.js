@@ -26,14 +26,16 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'composed', 'half_plus_two_with
 const PLACEHOLDER = 'remote-predict-target:8500';
 const OUR_LIB_DIR = path.join(ROOT, 'deps', 'libtensorflow', 'lib');
 const TF_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
-const EXPECTED_Y = { dtype: 'float32', shape: [3], values: [3, 4, 7] };  // x = [1, 2, 5]
+const EXPECTED_Y = { dtype: 'float32', shape: [3], values: [3, 4, 7] }; // x = [1, 2, 5]
 
 const setup = tfjsNodeSetupStatus(ROOT);
 
 function skipUnlessSetUp(context) {
   if (setup.ready) return;
-  console.log(`      (skipped: @tensorflow/tfjs-node is not set up here — ${setup.problems[0]}; ` +
-              'run `npx tfserving-remote-predict setup-tfjs-node` once, then npm test again)');
+  console.log(
+    `      (skipped: @tensorflow/tfjs-node is not set up here — ${setup.problems[0]}; ` +
+      'run `npx tfserving-remote-predict setup-tfjs-node` once, then npm test again)',
+  );
   context.skip();
 }
 
@@ -41,14 +43,19 @@ function skipUnlessSetUp(context) {
 function exec(file, args, options = {}) {
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: ROOT, encoding: 'utf8', timeout: 120000, maxBuffer: 1 << 24, ...options },
-      (error, stdout, stderr) => resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-        signal: error ? error.signal ?? null : null,
-        stdout,
-        stderr,
-        millis: performance.now() - started,
-      }));
+    execFile(
+      file,
+      args,
+      { cwd: ROOT, encoding: 'utf8', timeout: 120000, maxBuffer: 1 << 24, ...options },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          signal: error ? (error.signal ?? null) : null,
+          stdout,
+          stderr,
+          millis: performance.now() - started,
+        }),
+    );
   });
 }
 
@@ -66,8 +73,10 @@ async function probe(order, override, target) {
     report = undefined;
   }
   if (child.code !== 0 || report === undefined || report.fatal) {
-    throw new Error(`probe ${order} failed (exit ${child.code}, signal ${child.signal}):\n` +
-                    `${report && report.fatal ? report.fatal : child.stdout}\n${child.stderr}`);
+    throw new Error(
+      `probe ${order} failed (exit ${child.code}, signal ${child.signal}):\n` +
+        `${report && report.fatal ? report.fatal : child.stdout}\n${child.stderr}`,
+    );
   }
   return report;
 }
@@ -83,15 +92,20 @@ function fileId(file) {
 function assertOneCopyOfOurs(report) {
   for (const lib of TF_LIBS) {
     const copies = report.mapped[lib] || {};
-    assert.deepEqual(Object.keys(copies), [report.ours[lib]],
-      `${lib}: expected one mapped copy, this package's (${report.ours[lib]}); mapped: ${JSON.stringify(copies)}`);
+    assert.deepEqual(
+      Object.keys(copies),
+      [report.ours[lib]],
+      `${lib}: expected one mapped copy, this package's (${report.ours[lib]}); mapped: ${JSON.stringify(copies)}`,
+    );
   }
-  const others = Object.keys(report.mapped).filter((base) => base.startsWith('libtensorflow') && !TF_LIBS.includes(base));
+  const others = Object.keys(report.mapped).filter(
+    (base) => base.startsWith('libtensorflow') && !TF_LIBS.includes(base),
+  );
   assert.deepEqual(others, [], `no other TensorFlow library is mapped: ${JSON.stringify(report.mapped)}`);
   assert.equal(Object.keys(report.mapped['tfjs_binding.node'] || {}).length, 1, "tfjs-node's binding is mapped once");
 }
 
-describe('@tensorflow/tfjs-node on this package\'s libtensorflow', function () {
+describe("@tensorflow/tfjs-node on this package's libtensorflow", function () {
   let server;
   const reports = {};
   let python;
@@ -135,15 +149,22 @@ describe('@tensorflow/tfjs-node on this package\'s libtensorflow', function () {
     assert.match(report.tfjsNodeSavedModel.error || '', /Op type not registered 'TfServingRemotePredict'/);
   });
 
-  for (const [order, how] of [['ours-first', 'setTargetOverride()'], ['tfjs-first', 'TFSRP_TARGET_OVERRIDES']]) {
-    const title = order === 'ours-first' ? 'this package loaded before tfjs-node' : 'this package loaded after tfjs-node';
+  for (const [order, how] of [
+    ['ours-first', 'setTargetOverride()'],
+    ['tfjs-first', 'TFSRP_TARGET_OVERRIDES'],
+  ]) {
+    const title =
+      order === 'ours-first' ? 'this package loaded before tfjs-node' : 'this package loaded after tfjs-node';
 
     describe(title, function () {
       it(`tf.node.loadSavedModel runs the composed graph (target via ${how}): the same y as loadSavedModel and Python`, function () {
         const report = reports[order];
-        assert.deepEqual(report.loaded, order === 'ours-first'
-          ? ['tfserving-remote-predict', '@tensorflow/tfjs-node']
-          : ['@tensorflow/tfjs-node', 'tfserving-remote-predict']);
+        assert.deepEqual(
+          report.loaded,
+          order === 'ours-first'
+            ? ['tfserving-remote-predict', '@tensorflow/tfjs-node']
+            : ['@tensorflow/tfjs-node', 'tfserving-remote-predict'],
+        );
         assert.equal(report.backend, 'tensorflow');
         assert.equal(report.tfjsNodeVersion, '4.22.0');
         assert.deepEqual(report.tfjsNodeSavedModel, EXPECTED_Y, 'tf.node.loadSavedModel');
@@ -154,7 +175,11 @@ describe('@tensorflow/tfjs-node on this package\'s libtensorflow', function () {
       it('one TensorFlow: one mapped copy of each library, the files of this package', function () {
         const report = reports[order];
         assert.equal(report.tensorflowVersion, '2.21.0');
-        assert.equal(report.bindingTensorflowVersion, report.tensorflowVersion, "tfjs-node's binding sees the same TF_Version");
+        assert.equal(
+          report.bindingTensorflowVersion,
+          report.tensorflowVersion,
+          "tfjs-node's binding sees the same TF_Version",
+        );
         for (const lib of TF_LIBS) assert.equal(report.ours[lib], fileId(path.join(OUR_LIB_DIR, lib)));
         assertOneCopyOfOurs(report);
       });
@@ -168,7 +193,9 @@ describe('@tensorflow/tfjs-node on this package\'s libtensorflow', function () {
         assert.equal(interop.inputDataKind, '[object Float32Array]');
         assert.deepEqual(interop.runOutput, [2.5, 3, 4.5]);
         // Out: tf.tensor() gets the output's own Float32Array.
-        assert.deepEqual(interop.toTfjsCalls, [{ kind: '[object Float32Array]', same: true, shape: [3], dtype: 'float32' }]);
+        assert.deepEqual(interop.toTfjsCalls, [
+          { kind: '[object Float32Array]', same: true, shape: [3], dtype: 'float32' },
+        ]);
         assert.equal(interop.outputIsTfTensor, true);
         assert.deepEqual(interop.outputValues, [2.5, 3, 4.5]);
         assert.deepEqual(interop.outputPlusOne, [3.5, 4, 5.5], 'a tfjs-node kernel runs on the converted tensor');
@@ -252,7 +279,11 @@ describe('load-order guard: requiring this package into a process that holds ano
     fs.copyFileSync(ourFramework, copy);
     const child = requireWithPreloaded(copy);
     assert.equal(child.signal, null, `crashed: ${child.stderr}`);
-    assert.equal(child.status, 1, `requiring the package succeeded with a second copy loaded:\n${child.stdout}${child.stderr}`);
+    assert.equal(
+      child.status,
+      1,
+      `requiring the package succeeded with a second copy loaded:\n${child.stdout}${child.stderr}`,
+    );
     assert.match(child.stderr, /tfserving-remote-predict: .*another TensorFlow is already loaded in this process/);
     assert.ok(child.stderr.includes(copy), `names the other copy ${copy}:\n${child.stderr}`);
     assert.ok(child.stderr.includes(ourFramework), `names this package's ${ourFramework}:\n${child.stderr}`);
@@ -265,26 +296,49 @@ describe('load-order guard: requiring this package into a process that holds ano
     const dir = path.join(tmp, 'tfjs-node-2.9.1');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'framework.c'), 'int tfsrp_stub_framework_2_9_1 = 1;\n');
-    fs.writeFileSync(path.join(dir, 'c_api.c'),
+    fs.writeFileSync(
+      path.join(dir, 'c_api.c'),
       'extern int tfsrp_stub_framework_2_9_1;\n' +
-      'const char* TF_Version(void) { return tfsrp_stub_framework_2_9_1 ? "2.9.1" : "?"; }\n');
+        'const char* TF_Version(void) { return tfsrp_stub_framework_2_9_1 ? "2.9.1" : "?"; }\n',
+    );
     const cc = (...args) => {
       const r = spawnSync('cc', args, { cwd: dir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
     };
-    cc('-shared', '-fPIC', '-o', 'libtensorflow_framework.so.2', '-Wl,-soname,libtensorflow_framework.so.2', 'framework.c');
-    cc('-shared', '-fPIC', '-o', 'libtensorflow.so.2', '-Wl,-soname,libtensorflow.so.2', 'c_api.c',
-       '-L.', '-l:libtensorflow_framework.so.2', '-Wl,-rpath,$ORIGIN');
+    cc(
+      '-shared',
+      '-fPIC',
+      '-o',
+      'libtensorflow_framework.so.2',
+      '-Wl,-soname,libtensorflow_framework.so.2',
+      'framework.c',
+    );
+    cc(
+      '-shared',
+      '-fPIC',
+      '-o',
+      'libtensorflow.so.2',
+      '-Wl,-soname,libtensorflow.so.2',
+      'c_api.c',
+      '-L.',
+      '-l:libtensorflow_framework.so.2',
+      '-Wl,-rpath,$ORIGIN',
+    );
     const stub = path.join(dir, 'libtensorflow.so.2');
     const child = requireWithPreloaded(stub);
     assert.equal(child.signal, null, `crashed: ${child.stderr}`);
     assert.equal(child.status, 1, child.stdout + child.stderr);
     assert.match(child.stderr, /tfserving-remote-predict: .*another TensorFlow is already loaded in this process/);
-    assert.ok(child.stderr.includes(stub) || child.stderr.includes(path.join(dir, 'libtensorflow_framework.so.2')),
-      `names the other libtensorflow in ${dir}:\n${child.stderr}`);
+    assert.ok(
+      child.stderr.includes(stub) || child.stderr.includes(path.join(dir, 'libtensorflow_framework.so.2')),
+      `names the other libtensorflow in ${dir}:\n${child.stderr}`,
+    );
     assert.match(child.stderr, /2\.9\.1/);
     assert.match(child.stderr, /2\.21\.0/);
-    assert.ok(child.stderr.includes(ourCc) || child.stderr.includes(ourFramework), `names this package's libtensorflow:\n${child.stderr}`);
+    assert.ok(
+      child.stderr.includes(ourCc) || child.stderr.includes(ourFramework),
+      `names this package's libtensorflow:\n${child.stderr}`,
+    );
   });
 
   it('the same files under other names (symlinks, as setup-tfjs-node stages them) are this TensorFlow: it loads, one copy (the framework: require maps no libtensorflow_cc)', function () {
@@ -296,7 +350,10 @@ describe('load-order guard: requiring this package into a process that holds ano
     assert.equal(child.status, 0, child.stderr);
     const { version, mapped } = JSON.parse(child.stdout.trim().split('\n').pop());
     assert.equal(version, '2.21.0');
-    assert.deepEqual(mapped.map((m) => m.split(' ')[0]), [fileId(path.join(OUR_LIB_DIR, 'libtensorflow_framework.so.2'))],
-      JSON.stringify(mapped));
+    assert.deepEqual(
+      mapped.map((m) => m.split(' ')[0]),
+      [fileId(path.join(OUR_LIB_DIR, 'libtensorflow_framework.so.2'))],
+      JSON.stringify(mapped),
+    );
   });
 });

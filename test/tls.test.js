@@ -16,7 +16,7 @@ const halfPlusTwo = (targetAddress, patch = {}) => ({
   inputTensorAliases: ['x'],
   inputTensors: [{ dtype: 'float32', shape: [3], data: new Float32Array([1, 2, 5]) }],
   outputTensorAliases: ['y'],
-  outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
+  outputTypes: /** @type {const} */ (['float32']), // outputs typed Tensor<'float32'>
   maxRpcDeadlineMillis: 10000,
   ...patch,
 });
@@ -60,24 +60,36 @@ describe('TLS', function () {
 
   it('an unknown CA fails with UNAVAILABLE and a message naming TLS', async function () {
     const error = await rejectsWithCode(
-      run(halfPlusTwo(tlsServer.address, { credentials: { rootCertificates: certs.otherCa } })), 'UNAVAILABLE');
+      run(halfPlusTwo(tlsServer.address, { credentials: { rootCertificates: certs.otherCa } })),
+      'UNAVAILABLE',
+    );
     assert.match(error.details, /certificate verify failed/);
     assert.match(error.details, /TLS/);
   });
 
   it('mutual TLS: a client certificate succeeds, none fails', async function () {
-    const mutual = { rootCertificates: certs.ca, privateKey: certs.clientKey, certificateChain: Buffer.from(certs.clientCert) };
+    const mutual = {
+      rootCertificates: certs.ca,
+      privateKey: certs.clientKey,
+      certificateChain: Buffer.from(certs.clientCert),
+    };
     const [y] = await run(halfPlusTwo(mtlsServer.address, { credentials: mutual }));
     assert.deepEqual(Array.from(y.data), [2.5, 3, 4.5]);
-    const error = await run(halfPlusTwo(mtlsServer.address, { credentials: { rootCertificates: certs.ca } })).catch((e) => e);
+    const error = await run(halfPlusTwo(mtlsServer.address, { credentials: { rootCertificates: certs.ca } })).catch(
+      (e) => e,
+    );
     assert.ok(error instanceof RemotePredictError, error.stack);
     assert.notEqual(error.code, 0);
     const client = new PredictionClient({
-      targetAddress: mtlsServer.address, credentials: mutual,
-      modelName: 'half_plus_two', outputTensorAliases: ['y'], outputTypes: ['float32'],
+      targetAddress: mtlsServer.address,
+      credentials: mutual,
+      modelName: 'half_plus_two',
+      outputTensorAliases: ['y'],
+      outputTypes: ['float32'],
     });
     const [z] = await client.run({
-      inputTensorAliases: ['x'], inputTensors: [{ dtype: 'float32', shape: [1], data: new Float32Array([4]) }],
+      inputTensorAliases: ['x'],
+      inputTensors: [{ dtype: 'float32', shape: [1], data: new Float32Array([4]) }],
     });
     assert.deepEqual(Array.from(z.data), [4]);
   });
@@ -99,7 +111,10 @@ describe('TLS', function () {
     }
     const plaintext = await loadSavedModel(fixture, { targetOverrides });
     try {
-      await assert.rejects(plaintext.predict(x, { timeoutMillis: 5000 }), (/** @type {import('..').SavedModelError} */ e) => e.codeName === 'UNAVAILABLE');
+      await assert.rejects(
+        plaintext.predict(x, { timeoutMillis: 5000 }),
+        (/** @type {import('..').SavedModelError} */ e) => e.codeName === 'UNAVAILABLE',
+      );
     } finally {
       plaintext.dispose();
     }
@@ -116,7 +131,11 @@ describe('TLS', function () {
       [{ credentials: { ca: certs.ca } }, /^credentials has an unknown option 'ca'/],
     ];
     for (const [patch, pattern] of cases) {
-      assert.throws(() => run(halfPlusTwo('localhost:1', patch)), (e) => e instanceof TypeError && pattern.test(e.message), `${pattern}`);
+      assert.throws(
+        () => run(halfPlusTwo('localhost:1', patch)),
+        (e) => e instanceof TypeError && pattern.test(e.message),
+        `${pattern}`,
+      );
     }
     assert.throws(() => setTargetCredentials('', {}), TypeError);
   });

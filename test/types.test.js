@@ -25,10 +25,16 @@ describe('types (test/types/api.ts)', function () {
 
   it('every @ts-expect-error marks a line that fails without it, and no other line fails', function () {
     const ts = require('typescript');
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(project, 'tsconfig.json'), {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
-    });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      path.join(project, 'tsconfig.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
+      },
+    );
     const source = fs.readFileSync(apiFile, 'utf8');
     const lines = source.split('\n');
     // The directive applies to the next line (0-based index i + 1).
@@ -38,17 +44,29 @@ describe('types (test/types/api.ts)', function () {
 
     const host = ts.createCompilerHost(config.options);
     const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (fileName, languageVersion, ...rest) => (path.resolve(fileName) === apiFile
-      ? ts.createSourceFile(fileName, stripped, languageVersion, true)
-      : getSourceFile(fileName, languageVersion, ...rest));
+    host.getSourceFile = (fileName, languageVersion, ...rest) =>
+      path.resolve(fileName) === apiFile
+        ? ts.createSourceFile(fileName, stripped, languageVersion, true)
+        : getSourceFile(fileName, languageVersion, ...rest);
     const program = ts.createProgram(config.fileNames, config.options, host);
     const diagnostics = ts.getPreEmitDiagnostics(program);
     const elsewhere = diagnostics.filter((d) => !d.file || path.resolve(d.file.fileName) !== apiFile);
-    assert.deepEqual(elsewhere.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')), []);
+    assert.deepEqual(
+      elsewhere.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')),
+      [],
+    );
 
     const failing = new Set(diagnostics.map((d) => d.file.getLineAndCharacterOfPosition(d.start).line));
     const show = (i) => `api.ts:${i + 1}: ${lines[i].trim()}`;
-    assert.deepEqual(expected.filter((i) => !failing.has(i)).map(show), [], 'lines marked @ts-expect-error that compile');
-    assert.deepEqual([...failing].filter((i) => !expected.includes(i)).map(show), [], 'lines that fail without a directive');
+    assert.deepEqual(
+      expected.filter((i) => !failing.has(i)).map(show),
+      [],
+      'lines marked @ts-expect-error that compile',
+    );
+    assert.deepEqual(
+      [...failing].filter((i) => !expected.includes(i)).map(show),
+      [],
+      'lines that fail without a directive',
+    );
   });
 });

@@ -96,8 +96,8 @@ class Bench {
     const size_t content = input_.size() * sizeof(float);
     const size_t tensor_size = tensor_header.size() + content;
     const std::string signature = "serving_default";
-    const size_t spec_size = LengthDelimitedSize(options_.model.size()) +
-                             LengthDelimitedSize(signature.size());
+    const size_t spec_size =
+        LengthDelimitedSize(options_.model.size()) + LengthDelimitedSize(signature.size());
     const size_t entry_size = LengthDelimitedSize(1) + LengthDelimitedSize(tensor_size);
     uint8_t buffer[256];
     uint8_t* p = buffer;
@@ -145,9 +145,8 @@ class Bench {
                                std::chrono::milliseconds(options_.deadline_ms));
     call->start = Clock::now();
     stub_->UnaryCall(&call->context, kPredictMethod, grpc::StubOptions(), &call->request,
-                     &call->response, [this, call](const grpc::Status& status) {
-                       Done(call, status);
-                     });
+                     &call->response,
+                     [this, call](const grpc::Status& status) { Done(call, status); });
   }
 
   // The output tensor 'y', copied out as floats; false if absent or malformed.
@@ -164,11 +163,13 @@ class Bench {
       uint8_t first;
       if (key.size() != 1 || !reader.Byte(key.begin, &first) || first != 'y') return true;
       uint64_t dtype = 0;
-      decoded = reader.ForEachField(value, [&](uint32_t f, WireType t, Range r, uint64_t v) {
-        if (f == kTensorDtype && t == kVarint) dtype = v;
-        if (f == kTensorContent && t == kLengthDelimited) content = r;
-        return true;
-      }) && dtype == kDtFloat && content.size() % sizeof(float) == 0;
+      decoded = reader.ForEachField(value,
+                                    [&](uint32_t f, WireType t, Range r, uint64_t v) {
+                                      if (f == kTensorDtype && t == kVarint) dtype = v;
+                                      if (f == kTensorContent && t == kLengthDelimited) content = r;
+                                      return true;
+                                    }) &&
+                dtype == kDtFloat && content.size() % sizeof(float) == 0;
       return false;
     });
     if (!decoded) return false;

@@ -7,12 +7,13 @@
 // gRPC's callback API with a generic service: requests are never parsed into
 // messages; the response references the request's tensor bytes (no copy).
 //
-//   echo_server [--port N] [--host H] [--absl-deadlock-detection]   prints "PORT <n>" once listening and
-//   exits when its standard input closes (or on SIGTERM / SIGINT).
+//   echo_server [--port N] [--host H] [--absl-deadlock-detection]   prints "PORT <n>" once
+//   listening and exits when its standard input closes (or on SIGTERM / SIGINT).
+#include <grpc/support/log.h>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
-#include <grpc/support/log.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -21,7 +22,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -37,12 +37,14 @@ grpc::Status BuildEcho(const grpc::ByteBuffer& request, grpc::ByteBuffer* respon
   SliceReader reader(request);
   Range spec;
   bool has_spec = false;
-  struct Input { Range key, value; };
+  struct Input {
+    Range key, value;
+  };
   std::vector<Input> inputs;
   std::vector<Range> filter;
   bool malformed_entry = false;
-  const bool well_formed =
-      reader.ForEachField(reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
+  const bool well_formed = reader.ForEachField(
+      reader.All(), [&](uint32_t field, WireType type, Range payload, uint64_t) {
         if (type != kLengthDelimited) return true;
         if (field == kRequestModelSpec) {
           spec = payload;
@@ -124,7 +126,8 @@ class Unimplemented : public grpc::ServerGenericBidiReactor {
 
 class EchoService : public grpc::CallbackGenericService {
  public:
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     if (context->method() == kPredictMethod) return new EchoReactor;
     return new Unimplemented;
   }
@@ -158,7 +161,8 @@ int main(int argc, char** argv) {
   // Exit with the parent: when our standard input reaches end of file.
   std::thread([] {
     char buffer[256];
-    while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {}
+    while (read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
+    }
     std::_Exit(0);
   }).detach();
   server->Wait();

@@ -30,12 +30,18 @@ constexpr uint32_t kDtFloat = 1;
 
 inline size_t VarintSize(uint64_t v) {
   size_t n = 1;
-  while (v >= 0x80) { v >>= 7; ++n; }
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
   return n;
 }
 
 inline uint8_t* PutVarint(uint8_t* p, uint64_t v) {
-  while (v >= 0x80) { *p++ = static_cast<uint8_t>(v | 0x80); v >>= 7; }
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
   *p++ = static_cast<uint8_t>(v);
   return p;
 }
@@ -44,7 +50,9 @@ inline uint8_t* PutKey(uint8_t* p, uint32_t field, WireType type) {
   return PutVarint(p, (field << 3) | type);
 }
 
-inline size_t LengthDelimitedSize(size_t payload) { return 1 + VarintSize(payload) + payload; }
+inline size_t LengthDelimitedSize(size_t payload) {
+  return 1 + VarintSize(payload) + payload;
+}
 
 // A byte range inside a message held as a sequence of slices.
 struct Range {
@@ -59,7 +67,10 @@ class SliceReader {
     buffer.Dump(&slices_);
     starts_.reserve(slices_.size() + 1);
     size_t total = 0;
-    for (const grpc::Slice& s : slices_) { starts_.push_back(total); total += s.size(); }
+    for (const grpc::Slice& s : slices_) {
+      starts_.push_back(total);
+      total += s.size();
+    }
     starts_.push_back(total);
     size_ = total;
   }
@@ -80,7 +91,10 @@ class SliceReader {
       uint8_t b;
       if (!Byte((*pos)++, &b)) return false;
       value |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) { *out = value; return true; }
+      if ((b & 0x80) == 0) {
+        *out = value;
+        return true;
+      }
     }
     return false;
   }
@@ -96,8 +110,12 @@ class SliceReader {
     switch (*type) {
       case kVarint:
         return Varint(pos, varint) && *pos <= limit;
-      case kFixed64: *pos += 8; return *pos <= limit;
-      case kFixed32: *pos += 4; return *pos <= limit;
+      case kFixed64:
+        *pos += 8;
+        return *pos <= limit;
+      case kFixed32:
+        *pos += 4;
+        return *pos <= limit;
       case kLengthDelimited: {
         uint64_t length;
         if (!Varint(pos, &length) || length > limit - *pos) return false;
@@ -106,7 +124,8 @@ class SliceReader {
         *pos = payload->end;
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -173,7 +192,10 @@ class SliceReader {
     size_t lo = 0, hi = slices_.size();
     while (hi - lo > 1) {
       const size_t mid = (lo + hi) / 2;
-      if (starts_[mid] <= pos) lo = mid; else hi = mid;
+      if (starts_[mid] <= pos)
+        lo = mid;
+      else
+        hi = mid;
     }
     current_ = lo;
   }

@@ -4,10 +4,10 @@
 #include <napi.h>
 
 #include "cpp/addon/js_completions.h"
-#include "cpp/guard/foreign_tensorflow.h"
 #include "cpp/addon/op_library.h"
 #include "cpp/addon/predict_binding.h"
 #include "cpp/addon/tensorflow_runtime.h"
+#include "cpp/guard/foreign_tensorflow.h"
 
 namespace tfsrp {
 namespace {
@@ -22,8 +22,10 @@ Napi::Value RegisteredOpsJs(const Napi::CallbackInfo& info) {
 Napi::Value SetTensorEncodingJs(const Napi::CallbackInfo& info) {
   const std::string name = info[0].As<Napi::String>().Utf8Value();
   if (!SetTensorEncoding(name)) {
-    throw Napi::TypeError::New(info.Env(), "tensor encoding must be 'tensor_content' or "
-                                           "'typed_fields', got '" + name + "'");
+    throw Napi::TypeError::New(info.Env(),
+                               "tensor encoding must be 'tensor_content' or "
+                               "'typed_fields', got '" +
+                                   name + "'");
   }
   return info.Env().Undefined();
 }

@@ -12,7 +12,9 @@ namespace {
 // still be releasing when a worker's environment, or the process, ends).
 class Releaser {
  public:
-  Releaser() { std::thread([this] { Run(); }).detach(); }
+  Releaser() {
+    std::thread([this] { Run(); }).detach();
+  }
 
   void Add(std::unique_ptr<tensorflow::Tensor> tensor) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -33,7 +33,9 @@ void JsCompletions::Init(Napi::Env env) {
       completions);
 }
 
-JsCompletions& JsCompletions::Of(Napi::Env env) { return *env.GetInstanceData<JsCompletions>(); }
+JsCompletions& JsCompletions::Of(Napi::Env env) {
+  return *env.GetInstanceData<JsCompletions>();
+}
 
 void JsCompletions::Begin(Napi::Env env) {
   if (pending_++ == 0) wake_.Ref(env);

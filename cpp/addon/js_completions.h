@@ -52,8 +52,8 @@ class JsCompletions {
   void AdaptSliceSize(std::chrono::steady_clock::time_point now);
 
   Queue wake_;
-  Napi::FunctionReference next_slice_;  // calls DeliverSlice from setImmediate
-  size_t pending_ = 0;                  // JS thread only
+  Napi::FunctionReference next_slice_;                 // calls DeliverSlice from setImmediate
+  size_t pending_ = 0;                                 // JS thread only
   size_t slice_deliveries_ = kInitialSliceDeliveries;  // JS thread only
   // When the last slice started, if it scheduled the next one (JS thread only).
   std::chrono::steady_clock::time_point last_slice_start_;

@@ -46,8 +46,8 @@ Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
 
 Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
   Napi::Env env = object.Env();
-  const auto dtype =
-      static_cast<tensorflow::DataType>(object.Get(Key(env, PropertyKey::kDtype)).As<Napi::Number>().Int32Value());
+  const auto dtype = static_cast<tensorflow::DataType>(
+      object.Get(Key(env, PropertyKey::kDtype)).As<Napi::Number>().Int32Value());
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
     ThrowType(env, name.str() + ".dtype is not a supported TensorFlow dtype");
   }
@@ -112,8 +112,8 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
     Napi::Array strings = Napi::Array::New(env, flat.size());
     for (int64_t i = 0; i < flat.size(); ++i) {
       strings.Set(static_cast<uint32_t>(i),
-                  Napi::Buffer<uint8_t>::Copy(
-                      env, reinterpret_cast<const uint8_t*>(flat(i).data()), flat(i).size()));
+                  Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(flat(i).data()),
+                                              flat(i).size()));
     }
     object.Set(Key(env, PropertyKey::kData), strings);
     return object;
@@ -132,10 +132,11 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   }
   auto* keep_alive = new Tensor(tensor);
   object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(
-                         env, const_cast<char*>(bytes.data()), bytes.size(),
-                         [](Napi::Env, void*, Tensor* held) {
-                           ReleaseInBackground(std::unique_ptr<Tensor>(held));
-                         }, keep_alive));
+                                               env, const_cast<char*>(bytes.data()), bytes.size(),
+                                               [](Napi::Env, void*, Tensor* held) {
+                                                 ReleaseInBackground(std::unique_ptr<Tensor>(held));
+                                               },
+                                               keep_alive));
   return object;
 }
 

@@ -8,8 +8,7 @@ namespace tfsrp {
 
 std::string OpLibraryPath() {
   Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&OpLibraryPath), &info) == 0 ||
-      info.dli_fname == nullptr) {
+  if (dladdr(reinterpret_cast<void*>(&OpLibraryPath), &info) == 0 || info.dli_fname == nullptr) {
     return "libtfserving_remote_predict_op.so";
   }
   std::string addon = info.dli_fname;
@@ -33,14 +32,13 @@ bool SetTargetOverride(const std::string& from, const std::string& to) {
   return set != nullptr && set(from.c_str(), to.c_str()) == 0;
 }
 
-int64_t RegisterTlsCredentials(const std::string& root_certificates,
-                               const std::string& private_key,
+int64_t RegisterTlsCredentials(const std::string& root_certificates, const std::string& private_key,
                                const std::string& certificate_chain) {
   static auto* enroll = reinterpret_cast<int64_t (*)(const char*, const char*, const char*)>(
       OpLibrarySymbol("TfsrpRegisterTlsCredentials"));
-  return enroll == nullptr ? -1
-                           : enroll(root_certificates.c_str(), private_key.c_str(),
-                                    certificate_chain.c_str());
+  return enroll == nullptr
+             ? -1
+             : enroll(root_certificates.c_str(), private_key.c_str(), certificate_chain.c_str());
 }
 
 bool SetTargetTlsCredentials(const std::string& target, int64_t id) {
@@ -65,9 +63,9 @@ std::string SetTargetChannelOptions(const std::string& target, const std::string
 
 std::string SetTargetMetadata(const std::string& target,
                               const std::vector<std::pair<std::string, std::string>>& metadata) {
-  static auto* set = reinterpret_cast<int (*)(const char*, const char* const*, const char* const*,
-                                              const size_t*, size_t, char*, size_t)>(
-      OpLibrarySymbol("TfsrpSetTargetMetadata"));
+  static auto* set =
+      reinterpret_cast<int (*)(const char*, const char* const*, const char* const*, const size_t*,
+                               size_t, char*, size_t)>(OpLibrarySymbol("TfsrpSetTargetMetadata"));
   if (set == nullptr) return kMissingEntryPoint;
   std::vector<const char*> keys, values;
   std::vector<size_t> lengths;
@@ -78,7 +76,9 @@ std::string SetTargetMetadata(const std::string& target,
   }
   char error[1024] = "";
   return set(target.c_str(), keys.data(), values.data(), lengths.data(), metadata.size(), error,
-             sizeof error) == 0 ? "" : error;
+             sizeof error) == 0
+             ? ""
+             : error;
 }
 
 }  // namespace tfsrp

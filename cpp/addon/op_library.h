@@ -26,8 +26,7 @@ bool SetTargetOverride(const std::string& from, const std::string& to);
 
 // Registers PEM credentials ("" for absent) in the op library; returns their
 // id (>= 1), or -1 when the op library lacks the entry point.
-int64_t RegisterTlsCredentials(const std::string& root_certificates,
-                               const std::string& private_key,
+int64_t RegisterTlsCredentials(const std::string& root_certificates, const std::string& private_key,
                                const std::string& certificate_chain);
 
 // Kernels created afterwards that dial `target` use credentials `id` (0:

@@ -48,7 +48,8 @@ void DeliverResult(Napi::Env env, PendingCall& call) {
   const std::string_view message = r.status.message();
   const napi_value args[] = {
       Napi::Number::New(env, static_cast<int>(r.status.code())),
-      message.empty() ? Napi::String::New(env, "") : Napi::String::New(env, message.data(), message.size()),
+      message.empty() ? Napi::String::New(env, "")
+                      : Napi::String::New(env, message.data(), message.size()),
       Napi::Number::New(env, r.status_code),
       Napi::String::New(env, r.status_error_message),
       outputs,
@@ -130,15 +131,16 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   inputs.reserve(tensors.Length());
   size_t input_bytes = 0;
   for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    inputs.push_back(
-        TensorFromJs(tensors.Get(i).As<Napi::Object>(), TensorName{"inputTensors", static_cast<int>(i)}));
+    inputs.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
+                                  TensorName{"inputTensors", static_cast<int>(i)}));
     input_bytes += inputs.back().TotalBytes();
   }
   if (prepared->prepared.ok()) {
     const tensorflow::DataTypeVector& types = (*prepared->prepared)->input_types;
     bool same = types.size() == inputs.size();
     for (size_t i = 0; same && i < inputs.size(); ++i) same = types[i] == inputs[i].dtype();
-    if (!same) throw Napi::TypeError::New(env, "the input tensors' dtypes differ from the prepared call's");
+    if (!same)
+      throw Napi::TypeError::New(env, "the input tensors' dtypes differ from the prepared call's");
   }
 
   auto call = std::make_shared<PendingCall>();
@@ -198,8 +200,8 @@ Metadata MetadataFromJs(const Napi::Array& flat) {
 }
 
 void InitPredictBinding(Napi::Env env, Napi::Object exports) {
-  SetCallOptionsExchange(reinterpret_cast<CallOptionsExchange>(
-      OpLibrarySymbol("TfsrpExchangeCallOptions")));
+  SetCallOptionsExchange(
+      reinterpret_cast<CallOptionsExchange>(OpLibrarySymbol("TfsrpExchangeCallOptions")));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   exports.Set("call", Napi::Function::New(env, Call));
   exports.Set("cancel", Napi::Function::New(env, Cancel));

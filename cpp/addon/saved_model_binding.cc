@@ -94,13 +94,13 @@ Napi::Value Load(const Napi::CallbackInfo& info) {
         pair.Get(1u).As<Napi::String>().Utf8Value();
   }
 
-  auto on_done = std::make_shared<Napi::FunctionReference>(
-      Napi::Persistent(info[1].As<Napi::Function>()));
+  auto on_done =
+      std::make_shared<Napi::FunctionReference>(Napi::Persistent(info[1].As<Napi::Function>()));
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
   SavedModelComputePool().Schedule([options = std::move(options), on_done, &completions] {
-    auto loaded = std::make_shared<absl::StatusOr<std::shared_ptr<SavedModel>>>(
-        SavedModel::Load(options));
+    auto loaded =
+        std::make_shared<absl::StatusOr<std::shared_ptr<SavedModel>>>(SavedModel::Load(options));
     completions.Post([loaded, on_done](Napi::Env env) {
       Napi::Object result = StatusToJs(env, loaded->status());
       if (loaded->ok()) {
@@ -167,15 +167,15 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
   // Returns once the graph's first ops are scheduled (or its compile is).
-  saved->Start(pending->run, [model, pending, run, &completions](
-                                 absl::StatusOr<std::vector<Tensor>> outputs) {
-    pending->outputs = std::move(outputs);
-    {
-      std::lock_guard<std::mutex> lock(model->mu);
-      model->running.erase(run);
-    }
-    completions.Post([pending](Napi::Env env) { DeliverRun(env, *pending); });
-  });
+  saved->Start(pending->run,
+               [model, pending, run, &completions](absl::StatusOr<std::vector<Tensor>> outputs) {
+                 pending->outputs = std::move(outputs);
+                 {
+                   std::lock_guard<std::mutex> lock(model->mu);
+                   model->running.erase(run);
+                 }
+                 completions.Post([pending](Napi::Env env) { DeliverRun(env, *pending); });
+               });
   return RunHandle::Wrap(env, new RunRef(std::move(pending)));
 }
 
@@ -199,7 +199,8 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
     served = std::move(model->served);
     for (SavedModelRun* run : model->running) running.push_back(run->shared_from_this());
   }
-  for (const std::shared_ptr<SavedModelServable>& servable : served) UnserveInProcess(servable.get());
+  for (const std::shared_ptr<SavedModelServable>& servable : served)
+    UnserveInProcess(servable.get());
   for (const std::shared_ptr<SavedModelRun>& run : running) run->Cancel();
   return info.Env().Undefined();
 }

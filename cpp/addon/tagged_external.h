@@ -25,7 +25,8 @@ struct TaggedExternal {
 
   static T& Unwrap(const Napi::Value& value, const char* what) {
     if (!value.IsExternal() || !value.As<Napi::External<T>>().CheckTypeTag(&kTag)) {
-      throw Napi::TypeError::New(value.Env(), std::string(what) + " is not a handle of the right kind");
+      throw Napi::TypeError::New(value.Env(),
+                                 std::string(what) + " is not a handle of the right kind");
     }
     return *value.As<Napi::External<T>>().Data();
   }

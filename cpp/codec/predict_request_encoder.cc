@@ -84,8 +84,7 @@ class Writer {
  private:
   void CutPiece() {
     if (p_ != piece_begin_) {
-      request_->pieces.emplace_back(reinterpret_cast<const char*>(piece_begin_),
-                                    p_ - piece_begin_);
+      request_->pieces.emplace_back(reinterpret_cast<const char*>(piece_begin_), p_ - piece_begin_);
     }
     piece_begin_ = p_;
   }
@@ -99,21 +98,17 @@ class Writer {
 // the tensor's buffer, or a TensorProto with typed value fields.
 class TensorWireForm {
  public:
-  static absl::StatusOr<TensorWireForm> Make(const std::string& alias,
-                                             const Tensor& tensor,
+  static absl::StatusOr<TensorWireForm> Make(const std::string& alias, const Tensor& tensor,
                                              TensorEncoding encoding) {
     const DataType dtype = tensor.dtype();
-    if (dtype != tensorflow::DT_STRING &&
-        !tensorflow::DataTypeCanUseMemcpy(dtype)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("input '", alias, "' has dtype ",
-                       tensorflow::DataTypeString(dtype),
-                       ", which cannot be sent in a PredictRequest"));
+    if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", alias, "' has dtype ",
+                                                     tensorflow::DataTypeString(dtype),
+                                                     ", which cannot be sent in a PredictRequest"));
     }
     TensorWireForm form;
     form.tensor_ = &tensor;
-    if (dtype == tensorflow::DT_STRING ||
-        encoding == TensorEncoding::kTypedFields) {
+    if (dtype == tensorflow::DT_STRING || encoding == TensorEncoding::kTypedFields) {
       form.proto_ = std::make_unique<tensorflow::TensorProto>();
       tensor.AsProtoField(form.proto_.get());
       form.size_ = form.proto_->ByteSizeLong();
@@ -173,8 +168,7 @@ class TensorWireForm {
   size_t ContentFormSize() const {
     const size_t content = tensor_->tensor_data().size();
     return 1 + CodedOutputStream::VarintSize64(tensor_->dtype()) +
-           LengthDelimitedSize(ShapeSize()) +
-           (content == 0 ? 0 : LengthDelimitedSize(content));
+           LengthDelimitedSize(ShapeSize()) + (content == 0 ? 0 : LengthDelimitedSize(content));
   }
 
   const Tensor* tensor_ = nullptr;
@@ -232,20 +226,17 @@ absl::StatusOr<EncodedRequest> EncodePredictRequest(const PredictRequest& reques
                                                     TensorEncoding encoding) {
   const ModelSpec& spec = request.model_spec;
   if (spec.version >= 0 && !spec.version_label.empty()) {
-    return absl::InvalidArgumentError(
-        "model_version and version_label cannot both be set");
+    return absl::InvalidArgumentError("model_version and version_label cannot both be set");
   }
   std::vector<const NamedTensor*> inputs;
   inputs.reserve(request.inputs.size());
   for (const NamedTensor& input : request.inputs) inputs.push_back(&input);
   std::sort(inputs.begin(), inputs.end(),
-            [](const NamedTensor* a, const NamedTensor* b) {
-              return a->alias < b->alias;
-            });
+            [](const NamedTensor* a, const NamedTensor* b) { return a->alias < b->alias; });
   for (size_t i = 1; i < inputs.size(); ++i) {
     if (inputs[i]->alias == inputs[i - 1]->alias) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input alias '", inputs[i]->alias, "' is given more than once"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input alias '", inputs[i]->alias, "' is given more than once"));
     }
   }
 

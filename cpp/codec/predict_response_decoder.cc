@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cpp/codec/received_tensor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
-#include "cpp/codec/received_tensor.h"
 #include "tensorflow/core/framework/tensor_shape.h"
 #include "tensorflow/core/framework/types.h"
 
@@ -34,8 +34,7 @@ constexpr int64_t kMaxExpansion = 16;
 constexpr int64_t kMinDecodedBudget = int64_t{64} << 20;
 
 absl::Status Malformed(absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed PredictResponse: ", what));
+  return absl::InvalidArgumentError(absl::StrCat("malformed PredictResponse: ", what));
 }
 
 // Reads a length prefix and returns the range it covers (offsets from the
@@ -113,9 +112,9 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(const ChunkedBytes& bytes)
   absl::Status parsed = ParseOutputs(bytes, &entries);
   if (!parsed.ok()) return parsed;
 
-  const int64_t budget = std::min(
-      kMaxTensorBytes,
-      std::max(kMinDecodedBudget, kMaxExpansion * static_cast<int64_t>(bytes.size())));
+  const int64_t budget =
+      std::min(kMaxTensorBytes,
+               std::max(kMinDecodedBudget, kMaxExpansion * static_cast<int64_t>(bytes.size())));
   int64_t decoded_total = 0;
   PredictResponse response;
   response.outputs.reserve(entries.size());
@@ -133,10 +132,9 @@ absl::StatusOr<PredictResponse> DecodePredictResponse(const ChunkedBytes& bytes)
       return absl::InvalidArgumentError(absl::StrCat(
           "output '", alias, "' (shape ",
           tensorflow::TensorShape(proto.tensor_shape()).DebugString(), " of ",
-          tensorflow::DataTypeString(proto.dtype()), ") brings the outputs to ",
-          decoded_total, " decoded bytes; a ", bytes.size(),
-          "-byte PredictResponse may decode to at most ", budget,
-          " (values repeated to fill a shape count too)"));
+          tensorflow::DataTypeString(proto.dtype()), ") brings the outputs to ", decoded_total,
+          " decoded bytes; a ", bytes.size(), "-byte PredictResponse may decode to at most ",
+          budget, " (values repeated to fill a shape count too)"));
     }
     absl::StatusOr<tensorflow::Tensor> tensor = ReceivedTensorValue(bytes, *received, alias);
     if (!tensor.ok()) return tensor.status();

@@ -78,10 +78,10 @@ int64_t DecodedBytes(const ReceivedTensor& received, int64_t elements) {
 }
 
 absl::Status CannotConvert(const std::string& alias, const tensorflow::TensorProto& proto) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "output '", alias, "' could not be converted to a ",
-      tensorflow::DataTypeString(proto.dtype()), " tensor of shape ",
-      tensorflow::TensorShape(proto.tensor_shape()).DebugString()));
+  return absl::InvalidArgumentError(
+      absl::StrCat("output '", alias, "' could not be converted to a ",
+                   tensorflow::DataTypeString(proto.dtype()), " tensor of shape ",
+                   tensorflow::TensorShape(proto.tensor_shape()).DebugString()));
 }
 
 }  // namespace
@@ -111,32 +111,31 @@ absl::Status CheckReceivedTensor(const std::string& alias, const ReceivedTensor&
   const tensorflow::TensorProto& proto = received.proto;
   const tensorflow::DataType dtype = proto.dtype();
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has unsupported dtype ",
-        tensorflow::DataType_Name(dtype), " (", static_cast<int>(dtype), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("output '", alias, "' has unsupported dtype ",
+                                                   tensorflow::DataType_Name(dtype), " (",
+                                                   static_cast<int>(dtype), ")"));
   }
   absl::Status shape_status = tensorflow::TensorShape::IsValidShape(proto.tensor_shape());
   if (!shape_status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has an invalid shape: ", shape_status.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("output '", alias, "' has an invalid shape: ", shape_status.message()));
   }
   tensorflow::TensorShape shape(proto.tensor_shape());
   const int64_t elements = shape.num_elements();
-  const int64_t element_size = dtype == tensorflow::DT_STRING
-                                   ? sizeof(tensorflow::tstring)
-                                   : tensorflow::DataTypeSize(dtype);
+  const int64_t element_size = dtype == tensorflow::DT_STRING ? sizeof(tensorflow::tstring)
+                                                              : tensorflow::DataTypeSize(dtype);
   if (elements > kMaxTensorBytes / std::max<int64_t>(element_size, 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has shape ", shape.DebugString(),
-        ", larger than the ", kMaxTensorBytes, "-byte limit"));
+    return absl::InvalidArgumentError(absl::StrCat("output '", alias, "' has shape ",
+                                                   shape.DebugString(), ", larger than the ",
+                                                   kMaxTensorBytes, "-byte limit"));
   }
   const size_t content = received.content.size();
   if (content > 0 && dtype != tensorflow::DT_STRING &&
       static_cast<int64_t>(content) != elements * element_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output '", alias, "' has ", content, " bytes of tensor_content, but shape ",
-        shape.DebugString(), " of ", tensorflow::DataTypeString(dtype), " needs ",
-        elements * element_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("output '", alias, "' has ", content, " bytes of tensor_content, but shape ",
+                     shape.DebugString(), " of ", tensorflow::DataTypeString(dtype), " needs ",
+                     elements * element_size));
   }
   *decoded_bytes = DecodedBytes(received, elements);
   return absl::OkStatus();

@@ -21,7 +21,9 @@ std::atomic<TensorEncoding>& ProcessSetting() {
 
 }  // namespace
 
-TensorEncoding ProcessTensorEncoding() { return ProcessSetting().load(); }
+TensorEncoding ProcessTensorEncoding() {
+  return ProcessSetting().load();
+}
 
 void SetProcessTensorEncoding(TensorEncoding encoding) {
   ProcessSetting().store(encoding);
@@ -39,8 +41,7 @@ bool ParseTensorEncoding(const std::string& name, TensorEncoding* encoding) {
 }
 
 const char* TensorEncodingName(TensorEncoding encoding) {
-  return encoding == TensorEncoding::kTensorContent ? "tensor_content"
-                                                    : "typed_fields";
+  return encoding == TensorEncoding::kTensorContent ? "tensor_content" : "typed_fields";
 }
 
 }  // namespace tfsrp

@@ -33,8 +33,7 @@ RemotePredictCallResult Collect(tensorflow::OpKernelContext* context) {
   result.status = context->status();
   if (!result.status.ok()) return result;
   result.status_code = context->mutable_output(0)->scalar<int32_t>()();
-  const tensorflow::tstring& message =
-      context->mutable_output(1)->scalar<tensorflow::tstring>()();
+  const tensorflow::tstring& message = context->mutable_output(1)->scalar<tensorflow::tstring>()();
   result.status_error_message.assign(message.data(), message.size());
   for (int i = 2; i < context->num_outputs(); ++i) {
     result.outputs.push_back(*context->mutable_output(i));
@@ -63,7 +62,9 @@ class ScopedCallOptions {
 
 }  // namespace
 
-void SetCallOptionsExchange(CallOptionsExchange exchange) { call_options_exchange = exchange; }
+void SetCallOptionsExchange(CallOptionsExchange exchange) {
+  call_options_exchange = exchange;
+}
 
 absl::StatusOr<std::shared_ptr<const PreparedRemotePredict>> PrepareRemotePredict(
     const RemotePredictKernelKey& key, const std::vector<std::string>& input_aliases,

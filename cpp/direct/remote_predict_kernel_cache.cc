@@ -67,15 +67,13 @@ std::string TypeList(const tensorflow::DataTypeVector& types) {
 std::string RemotePredictKernelKey::Fingerprint() const {
   // Length-prefixed so that no two keys share a fingerprint.
   std::string out;
-  for (const std::string* s : {&kernel_label, &target_address, &model_name,
-                               &version_label, &signature_name, &channel_options}) {
+  for (const std::string* s : {&kernel_label, &target_address, &model_name, &version_label,
+                               &signature_name, &channel_options}) {
     absl::StrAppend(&out, s->size(), ":", *s, ";");
   }
-  absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";",
-                  max_rpc_deadline_millis, ";", max_send_message_bytes, ";",
-                  max_receive_message_bytes, ";", tls_credentials_id, ";",
-                  TypeList(input_types), ";",
-                  TypeList(output_types));
+  absl::StrAppend(&out, model_version, ";", fail_op_on_rpc_error, ";", max_rpc_deadline_millis, ";",
+                  max_send_message_bytes, ";", max_receive_message_bytes, ";", tls_credentials_id,
+                  ";", TypeList(input_types), ";", TypeList(output_types));
   return out;
 }
 

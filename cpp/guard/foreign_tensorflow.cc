@@ -38,7 +38,9 @@ std::string Directory(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
 
 enum class Role { kNone, kFramework, kCApi };
 
@@ -61,7 +63,8 @@ int CollectTensorflow(struct dl_phdr_info* info, size_t, void* data) {
   if (info->dlpi_name == nullptr || info->dlpi_name[0] == '\0') return 0;
   const std::string path = info->dlpi_name;
   const Role role = RoleOf(path);
-  if (role != Role::kNone) static_cast<std::vector<Mapped>*>(data)->push_back({path, role, IdOf(path)});
+  if (role != Role::kNone)
+    static_cast<std::vector<Mapped>*>(data)->push_back({path, role, IdOf(path)});
   return 0;
 }
 
@@ -121,12 +124,14 @@ std::string ForeignTensorflowInProcess() {
     // The framework exports no version: take that of a C API library beside it.
     for (const Mapped& other : mapped) {
       if (!version.empty()) break;
-      if (other.role == Role::kCApi && Directory(RealPath(other.path)) == Directory(RealPath(f.path))) {
+      if (other.role == Role::kCApi &&
+          Directory(RealPath(other.path)) == Directory(RealPath(f.path))) {
         version = VersionOf(other);
       }
     }
     if (!list.empty()) list += ", ";
-    list += RealPath(f.path) + " (TensorFlow " + (version.empty() ? "of unknown version" : version) + ")";
+    list += RealPath(f.path) + " (TensorFlow " +
+            (version.empty() ? "of unknown version" : version) + ")";
   }
   return "another TensorFlow is already loaded in this process: " + list +
          "; tfserving-remote-predict uses " + our_framework + " and " + our_c_api +

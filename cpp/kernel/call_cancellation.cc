@@ -16,7 +16,9 @@ CallCancellationScope::CallCancellationScope(tensorflow::CancellationManager* ma
   current_call_cancellation = manager;
 }
 
-CallCancellationScope::~CallCancellationScope() { current_call_cancellation = previous_; }
+CallCancellationScope::~CallCancellationScope() {
+  current_call_cancellation = previous_;
+}
 
 }  // namespace tfsrp
 

@@ -76,7 +76,8 @@ const IntOption kIntOptions[] = {
      [](ChannelSettings* s) { return &s->retry.max_backoff_millis; }},
     {"connections", 1, kMaxConnections, "an integer from 1 to 64",
      [](ChannelSettings* s) { return &s->connections; }},
-    {"reconnect_initial_backoff_millis", 0, kMaxInt32, "an integer from 0 (gRPC's 1 s) to 2147483647",
+    {"reconnect_initial_backoff_millis", 0, kMaxInt32,
+     "an integer from 0 (gRPC's 1 s) to 2147483647",
      [](ChannelSettings* s) { return &s->reconnect_initial_backoff_millis; }},
     {"reconnect_max_backoff_millis", 0, kMaxInt32, "an integer from 0 (gRPC's 120 s) to 2147483647",
      [](ChannelSettings* s) { return &s->reconnect_max_backoff_millis; }},
@@ -196,11 +197,13 @@ absl::Status ApplyChannelOptions(const ChannelOptionValues& values, ChannelSetti
   if (values.count("retry_backoff_multiplier") == 0) {
     retry.backoff_multiplier = kDefaultBackoffMultiplier;
   }
-  if (values.count("retry_status_codes") == 0) retry.retryable_status_codes = kDefaultRetryableCodes;
+  if (values.count("retry_status_codes") == 0)
+    retry.retryable_status_codes = kDefaultRetryableCodes;
   if (retry.max_backoff_millis < retry.initial_backoff_millis) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "channel option retry_max_backoff_millis (", retry.max_backoff_millis,
-        ") must not be less than retry_initial_backoff_millis (", retry.initial_backoff_millis, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("channel option retry_max_backoff_millis (", retry.max_backoff_millis,
+                     ") must not be less than retry_initial_backoff_millis (",
+                     retry.initial_backoff_millis, ")"));
   }
   return absl::OkStatus();
 }

@@ -11,14 +11,14 @@
 namespace tfsrp {
 namespace {
 
-absl::Status ReadMessageLimit(tensorflow::OpKernelConstruction* context,
-                              const char* name, int32_t* limit) {
+absl::Status ReadMessageLimit(tensorflow::OpKernelConstruction* context, const char* name,
+                              int32_t* limit) {
   if (!context->HasAttr(name)) return absl::OkStatus();
   int64_t value = 0;
   TF_RETURN_IF_ERROR(context->GetAttr(name, &value));
   if (value < 0 || value > std::numeric_limits<int32_t>::max()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, " must be between 0 (unlimited) and 2147483647 bytes, got ", value));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " must be between 0 (unlimited) and 2147483647 bytes, got ", value));
   }
   *limit = static_cast<int32_t>(value);
   return absl::OkStatus();
@@ -43,25 +43,23 @@ absl::Status ReadChannelOptions(tensorflow::OpKernelConstruction* context,
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(kChannelOptionsAttr, ": ", status.message()));
   }
-  TF_RETURN_IF_ERROR(ReadMessageLimit(context, kMaxSendMessageBytesAttr,
-                                      &settings->max_send_message_bytes));
+  TF_RETURN_IF_ERROR(
+      ReadMessageLimit(context, kMaxSendMessageBytesAttr, &settings->max_send_message_bytes));
   return ReadMessageLimit(context, kMaxReceiveMessageBytesAttr,
                           &settings->max_receive_message_bytes);
 }
 
 }  // namespace
 
-absl::Status RemotePredictAttributes::Read(
-    tensorflow::OpKernelConstruction* context,
-    RemotePredictAttributes* attributes) {
+absl::Status RemotePredictAttributes::Read(tensorflow::OpKernelConstruction* context,
+                                           RemotePredictAttributes* attributes) {
   TF_RETURN_IF_ERROR(context->GetAttr("target_address", &attributes->target_address));
   attributes->target_address = ResolveTargetAddress(attributes->target_address);
   TF_RETURN_IF_ERROR(context->GetAttr("model_name", &attributes->model_name));
   TF_RETURN_IF_ERROR(context->GetAttr("model_version", &attributes->model_version));
+  TF_RETURN_IF_ERROR(context->GetAttr("fail_op_on_rpc_error", &attributes->fail_op_on_rpc_error));
   TF_RETURN_IF_ERROR(
-      context->GetAttr("fail_op_on_rpc_error", &attributes->fail_op_on_rpc_error));
-  TF_RETURN_IF_ERROR(context->GetAttr("max_rpc_deadline_millis",
-                                      &attributes->max_rpc_deadline_millis));
+      context->GetAttr("max_rpc_deadline_millis", &attributes->max_rpc_deadline_millis));
   TF_RETURN_IF_ERROR(context->GetAttr("signature_name", &attributes->signature_name));
   TF_RETURN_IF_ERROR(context->GetAttr("output_types", &attributes->output_types));
   if (context->HasAttr(kVersionLabelAttr)) {
@@ -85,24 +83,24 @@ absl::Status RemotePredictAttributes::Read(
     channel.tls = TargetTlsCredentials(attributes->target_address);
   }
   if (!attributes->version_label.empty() && attributes->model_version >= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model_version (", attributes->model_version, ") and version label '",
-        attributes->version_label, "' cannot both be set"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model_version (", attributes->model_version, ") and version label '",
+                     attributes->version_label, "' cannot both be set"));
   }
   if (attributes->model_name.empty()) {
     return absl::InvalidArgumentError("model_name must not be empty");
   }
   if (attributes->max_rpc_deadline_millis <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_rpc_deadline_millis must be a positive number of milliseconds, got ",
-        attributes->max_rpc_deadline_millis));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_rpc_deadline_millis must be a positive number of milliseconds, got ",
+                     attributes->max_rpc_deadline_millis));
   }
   for (size_t i = 0; i < attributes->output_types.size(); ++i) {
     const tensorflow::DataType dtype = attributes->output_types[i];
     if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output_types[", i, "] is ", tensorflow::DataTypeString(dtype),
-          ", which a PredictResponse cannot carry"));
+      return absl::InvalidArgumentError(absl::StrCat("output_types[", i, "] is ",
+                                                     tensorflow::DataTypeString(dtype),
+                                                     ", which a PredictResponse cannot carry"));
     }
   }
   return absl::OkStatus();

@@ -25,8 +25,7 @@ absl::Status ReadAliases(OpKernelContext* context, const char* input_name,
   TF_RETURN_IF_ERROR(context->input(input_name, &tensor));
   if (tensor->dims() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        input_name, " must be a 1-D string tensor, got shape ",
-        tensor->shape().DebugString()));
+        input_name, " must be a 1-D string tensor, got shape ", tensor->shape().DebugString()));
   }
   auto values = tensor->vec<tstring>();
   for (int64_t i = 0; i < values.size(); ++i) {
@@ -40,50 +39,40 @@ absl::Status SetStatusOutputs(OpKernelContext* context, const absl::Status& stat
   TF_RETURN_IF_ERROR(context->allocate_output(kStatusCodeOutput, TensorShape({}), &code));
   code->scalar<int32_t>()() = static_cast<int32_t>(status.code());
   Tensor* message;
-  TF_RETURN_IF_ERROR(
-      context->allocate_output(kStatusMessageOutput, TensorShape({}), &message));
+  TF_RETURN_IF_ERROR(context->allocate_output(kStatusMessageOutput, TensorShape({}), &message));
   message->scalar<tstring>()() = std::string(status.message());
   return absl::OkStatus();
 }
 
-absl::Status SetZeroOutputs(OpKernelContext* context,
-                            const RemotePredictAttributes& attributes) {
+absl::Status SetZeroOutputs(OpKernelContext* context, const RemotePredictAttributes& attributes) {
   for (size_t i = 0; i < attributes.output_types.size(); ++i) {
     Tensor* output;
-    TF_RETURN_IF_ERROR(
-        context->allocate_output(kFirstTensorOutput + i, TensorShape({}), &output));
+    TF_RETURN_IF_ERROR(context->allocate_output(kFirstTensorOutput + i, TensorShape({}), &output));
     if (output->dtype() != tensorflow::DT_STRING) {
-      std::memset(const_cast<char*>(output->tensor_data().data()), 0,
-                  output->tensor_data().size());
+      std::memset(const_cast<char*>(output->tensor_data().data()), 0, output->tensor_data().size());
     }
   }
   return absl::OkStatus();
 }
 
 // Orders the response's tensors as output_tensor_aliases asks.
-absl::Status MatchOutputs(OpKernelContext* context,
-                          const RemotePredictAttributes& attributes,
-                          PredictResponse& response,
-                          std::vector<Tensor>* outputs) {
+absl::Status MatchOutputs(OpKernelContext* context, const RemotePredictAttributes& attributes,
+                          PredictResponse& response, std::vector<Tensor>* outputs) {
   std::vector<std::string> aliases;
   TF_RETURN_IF_ERROR(ReadAliases(context, "output_tensor_aliases", &aliases));
   for (size_t i = 0; i < aliases.size(); ++i) {
     const std::string& alias = aliases[i];
     auto found = std::lower_bound(
         response.outputs.begin(), response.outputs.end(), alias,
-        [](const NamedTensor& output, const std::string& key) {
-          return output.alias < key;
-        });
+        [](const NamedTensor& output, const std::string& key) { return output.alias < key; });
     if (found == response.outputs.end() || found->alias != alias) {
-      return absl::InternalError(absl::StrCat(
-          "the PredictResponse has no output named '", alias,
-          "' (output_tensor_aliases[", i, "])"));
+      return absl::InternalError(absl::StrCat("the PredictResponse has no output named '", alias,
+                                              "' (output_tensor_aliases[", i, "])"));
     }
     const tensorflow::DataType expected = attributes.output_types[i];
     if (found->tensor.dtype() != expected) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "output '", alias, "' has dtype ",
-          tensorflow::DataTypeString(found->tensor.dtype()),
+          "output '", alias, "' has dtype ", tensorflow::DataTypeString(found->tensor.dtype()),
           " in the PredictResponse, but output_types[", i, "] is ",
           tensorflow::DataTypeString(expected)));
     }
@@ -102,16 +91,16 @@ absl::Status BuildPredictRequest(OpKernelContext* context,
   OpInputList input_tensors;
   TF_RETURN_IF_ERROR(context->input_list("input_tensors", &input_tensors));
   if (input_aliases.size() != static_cast<size_t>(input_tensors.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input_tensor_aliases has ", input_aliases.size(),
-        " entries but input_tensors has ", input_tensors.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input_tensor_aliases has ", input_aliases.size(),
+                     " entries but input_tensors has ", input_tensors.size()));
   }
   std::vector<std::string> output_aliases;
   TF_RETURN_IF_ERROR(ReadAliases(context, "output_tensor_aliases", &output_aliases));
   if (output_aliases.size() != attributes.output_types.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "output_tensor_aliases has ", output_aliases.size(),
-        " entries but output_types has ", attributes.output_types.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("output_tensor_aliases has ", output_aliases.size(),
+                     " entries but output_types has ", attributes.output_types.size()));
   }
 
   request->model_spec.name = attributes.model_name;
@@ -126,8 +115,7 @@ absl::Status BuildPredictRequest(OpKernelContext* context,
   return absl::OkStatus();
 }
 
-void WriteRemotePredictOutputs(OpKernelContext* context,
-                               const RemotePredictAttributes& attributes,
+void WriteRemotePredictOutputs(OpKernelContext* context, const RemotePredictAttributes& attributes,
                                absl::Status status, PredictResponse response) {
   std::vector<Tensor> outputs;
   if (status.ok()) status = MatchOutputs(context, attributes, response, &outputs);

@@ -18,8 +18,8 @@ absl::Status BuildPredictRequest(tensorflow::OpKernelContext* context,
 // the op if fail_op_on_rpc_error, else reports the code and message and
 // zero-filled scalars of the declared dtypes.
 void WriteRemotePredictOutputs(tensorflow::OpKernelContext* context,
-                               const RemotePredictAttributes& attributes,
-                               absl::Status status, PredictResponse response);
+                               const RemotePredictAttributes& attributes, absl::Status status,
+                               PredictResponse response);
 
 }  // namespace tfsrp
 

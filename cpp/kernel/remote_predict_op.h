@@ -51,19 +51,16 @@ inline void Unlink(const CancellationLinks& links) {
 template <typename PredictionServiceStub>
 class RemotePredictOp : public tensorflow::AsyncOpKernel {
  public:
-  explicit RemotePredictOp(tensorflow::OpKernelConstruction* context)
-      : AsyncOpKernel(context) {
+  explicit RemotePredictOp(tensorflow::OpKernelConstruction* context) : AsyncOpKernel(context) {
     OP_REQUIRES_OK(context, RemotePredictAttributes::Read(context, &attributes_));
     auto stub = PredictionServiceStub::Create(attributes_.channel());
     OP_REQUIRES_OK(context, stub.status());
     stub_ = *std::move(stub);
   }
 
-  void ComputeAsync(tensorflow::OpKernelContext* context,
-                    DoneCallback done) override {
+  void ComputeAsync(tensorflow::OpKernelContext* context, DoneCallback done) override {
     PredictRequest request;
-    OP_REQUIRES_OK_ASYNC(
-        context, BuildPredictRequest(context, attributes_, &request), done);
+    OP_REQUIRES_OK_ASYNC(context, BuildPredictRequest(context, attributes_, &request), done);
 
     auto cancellation = std::make_shared<RpcCancellation>();
     // The step's cancellation, and that of the caller-level call if a runner
@@ -88,15 +85,13 @@ class RemotePredictOp : public tensorflow::AsyncOpKernel {
     auto on_response = [this, context, links, call_manager, done = std::move(done)](
                            absl::Status status, PredictResponse response) {
       Unlink(links);
-      WriteRemotePredictOutputs(context, attributes_, std::move(status),
-                                std::move(response));
+      WriteRemotePredictOutputs(context, attributes_, std::move(status), std::move(response));
       // The rest of the step may continue on this thread, still on behalf of
       // the same call.
       CallCancellationScope scope(call_manager);
       done();
     };
-    cancellation->Attach(stub_->Predict(std::move(request),
-                                        attributes_.max_rpc_deadline_millis,
+    cancellation->Attach(stub_->Predict(std::move(request), attributes_.max_rpc_deadline_millis,
                                         std::move(on_response)));
   }
 

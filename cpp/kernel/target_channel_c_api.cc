@@ -31,9 +31,12 @@ extern "C" {
 // Kernels created afterwards that dial `target` use these channel options
 // ("name=value;..." as in channel_options.h), each unless their own attrs set
 // it; NULL or "" removes them.
-__attribute__((visibility("default"))) int TfsrpSetTargetChannelOptions(
-    const char* target, const char* options, char* error, size_t error_size) {
-  if (target == nullptr || *target == '\0') return Fail("target must not be empty", error, error_size);
+__attribute__((visibility("default"))) int TfsrpSetTargetChannelOptions(const char* target,
+                                                                        const char* options,
+                                                                        char* error,
+                                                                        size_t error_size) {
+  if (target == nullptr || *target == '\0')
+    return Fail("target must not be empty", error, error_size);
   return Report(tfsrp::SetTargetChannelOptions(target, options != nullptr ? options : ""), error,
                 error_size);
 }
@@ -44,7 +47,8 @@ __attribute__((visibility("default"))) int TfsrpSetTargetChannelOptions(
 __attribute__((visibility("default"))) int TfsrpSetTargetMetadata(
     const char* target, const char* const* keys, const char* const* values,
     const size_t* value_lengths, size_t count, char* error, size_t error_size) {
-  if (target == nullptr || *target == '\0') return Fail("target must not be empty", error, error_size);
+  if (target == nullptr || *target == '\0')
+    return Fail("target must not be empty", error, error_size);
   tfsrp::Metadata metadata;
   for (size_t i = 0; i < count; ++i) {
     if (keys[i] == nullptr || values[i] == nullptr) {
@@ -55,5 +59,4 @@ __attribute__((visibility("default"))) int TfsrpSetTargetMetadata(
   }
   return Report(tfsrp::SetTargetMetadata(target, std::move(metadata)), error, error_size);
 }
-
 }

@@ -12,5 +12,4 @@ __attribute__((visibility("default"))) int TfsrpSetTargetOverride(const char* fr
   tfsrp::SetTargetOverride(from, to != nullptr ? to : "");
   return 0;
 }
-
 }

@@ -14,5 +14,4 @@ __attribute__((visibility("default"))) int TfsrpSetTensorEncoding(const char* na
 __attribute__((visibility("default"))) const char* TfsrpTensorEncoding() {
   return tfsrp::TensorEncodingName(tfsrp::ProcessTensorEncoding());
 }
-
 }

@@ -19,5 +19,4 @@ __attribute__((visibility("default"))) int TfsrpSetTargetTlsCredentials(const ch
   if (target == nullptr || *target == '\0') return -1;
   return tfsrp::SetTargetTlsCredentials(target, id) ? 0 : -1;
 }
-
 }

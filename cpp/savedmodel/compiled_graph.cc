@@ -76,7 +76,8 @@ absl::StatusOr<std::unique_ptr<CompiledGraph>> CompiledGraph::Compile(
   tensorflow::GraphConstructorOptions options;
   options.allow_internal_ops = true;
   options.expect_device_spec = false;
-  TF_RETURN_IF_ERROR(tensorflow::ConvertGraphDefToGraph(options, graph_def, compiled->graph_.get()));
+  TF_RETURN_IF_ERROR(
+      tensorflow::ConvertGraphDefToGraph(options, graph_def, compiled->graph_.get()));
   tensorflow::subgraph::RewriteGraphMetadata metadata;
   TF_RETURN_IF_ERROR(tensorflow::subgraph::RewriteGraphForExecution(
       compiled->graph_.get(), feeds, fetches, targets, runtime->device()->attributes(),
@@ -107,19 +108,22 @@ CompiledGraph::~CompiledGraph() {
 void CompiledGraph::RunAsync(std::vector<tensorflow::Tensor> inputs,
                              tensorflow::CancellationManager* cancellation,
                              tensorflow::thread::ThreadPool* pool, Done done) {
-  Start(std::move(inputs), cancellation,
-        [pool](std::function<void()> closure) { pool->Schedule(std::move(closure)); },
-        /*inline_kernels=*/false, std::move(done));
+  Start(
+      std::move(inputs), cancellation,
+      [pool](std::function<void()> closure) { pool->Schedule(std::move(closure)); },
+      /*inline_kernels=*/false, std::move(done));
 }
 
 absl::Status CompiledGraph::RunInline(std::vector<tensorflow::Tensor> inputs) {
   absl::Notification finished;
   absl::Status result;
-  Start(std::move(inputs), nullptr, [](std::function<void()> closure) { closure(); },
-        /*inline_kernels=*/true, [&](absl::Status status, std::vector<tensorflow::Tensor>) {
-          result = std::move(status);
-          finished.Notify();
-        });
+  Start(
+      std::move(inputs), nullptr, [](std::function<void()> closure) { closure(); },
+      /*inline_kernels=*/true,
+      [&](absl::Status status, std::vector<tensorflow::Tensor>) {
+        result = std::move(status);
+        finished.Notify();
+      });
   finished.WaitForNotification();
   return result;
 }
@@ -129,7 +133,8 @@ void CompiledGraph::Start(std::vector<tensorflow::Tensor> inputs,
                           std::function<void(std::function<void()>)> runner, bool inline_kernels,
                           Done done) {
   const int64_t step_id = next_step_id.fetch_add(1);
-  auto* step = new Step(step_id, runtime_->device(), runtime_->device_mgr(), arg_types_, ret_types_);
+  auto* step =
+      new Step(step_id, runtime_->device(), runtime_->device_mgr(), arg_types_, ret_types_);
   absl::Status status = step->frame.SetArgs(inputs);
   if (!status.ok()) {
     delete step;

@@ -39,8 +39,8 @@ class CompiledGraph {
   // asynchronous op, or this one when the run fails at once). `cancellation`
   // (may be null) must outlive the run. The graph may be destroyed from `done`.
   void RunAsync(std::vector<tensorflow::Tensor> inputs,
-                tensorflow::CancellationManager* cancellation,
-                tensorflow::thread::ThreadPool* pool, Done done);
+                tensorflow::CancellationManager* cancellation, tensorflow::thread::ThreadPool* pool,
+                Done done);
 
   // For load-time work (restore, init op): every op on the calling thread,
   // which then waits, so a load running on a pool thread needs no other.

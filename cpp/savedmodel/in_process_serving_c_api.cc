@@ -51,9 +51,11 @@ extern "C" {
 // or "" for "serve") and serves it in this process as model `name` version
 // `version` (>= 0), with the comma-separated `version_labels` (may be NULL)
 // pointing at it. Graphs reach it through the target "inprocess:".
-__attribute__((visibility("default"))) int TfsrpServeInProcess(
-    const char* name, int64_t version, const char* export_dir, const char* tags,
-    const char* version_labels, char* error, size_t error_size) {
+__attribute__((visibility("default"))) int TfsrpServeInProcess(const char* name, int64_t version,
+                                                               const char* export_dir,
+                                                               const char* tags,
+                                                               const char* version_labels,
+                                                               char* error, size_t error_size) {
   return ReportStatus(Serve(name, version, export_dir, tags, version_labels), error, error_size);
 }
 
@@ -64,5 +66,4 @@ __attribute__((visibility("default"))) int TfsrpUnserveInProcess(const char* nam
   return ReportStatus(tfsrp::UnserveInProcess(name != nullptr ? name : "", version), error,
                       error_size);
 }
-
 }

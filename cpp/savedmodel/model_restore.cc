@@ -49,9 +49,9 @@ absl::Status RestoreAndInitialize(const std::shared_ptr<ModelRuntime>& runtime,
   // Variables (tensorflow::RestoreSession): feed the checkpoint prefix to the
   // saver's restore op; nothing to do for a model without variables.
   const tensorflow::SaverDef& saver = meta_graph.saver_def();
-  const std::string variables = tensorflow::io::JoinPath(
-      export_dir, tensorflow::kSavedModelVariablesDirectory,
-      tensorflow::kSavedModelVariablesFilename);
+  const std::string variables =
+      tensorflow::io::JoinPath(export_dir, tensorflow::kSavedModelVariablesDirectory,
+                               tensorflow::kSavedModelVariablesFilename);
   if (meta_graph.has_saver_def() && !saver.restore_op_name().empty() &&
       tensorflow::Env::Default()->FileExists(variables + ".index").ok()) {
     std::vector<std::string> feeds = {saver.filename_tensor_name()};

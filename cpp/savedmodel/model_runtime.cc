@@ -57,9 +57,13 @@ absl::StatusOr<std::shared_ptr<ModelRuntime>> ModelRuntime::Create(
   return runtime;
 }
 
-ModelRuntime::ModelRuntime() { ++live; }
+ModelRuntime::ModelRuntime() {
+  ++live;
+}
 
-int64_t ModelRuntime::LiveCount() { return live.load(); }
+int64_t ModelRuntime::LiveCount() {
+  return live.load();
+}
 
 ModelRuntime::~ModelRuntime() {
   // The OpSegment's kernels go before the function runtime and the device

@@ -25,8 +25,8 @@ class ModelRuntime {
  public:
   // `pool` (not owned, must outlive the runtime) runs function bodies whose
   // caller gives no runner. Each executor built on the runtime holds it.
-  static absl::StatusOr<std::shared_ptr<ModelRuntime>> Create(
-      const tensorflow::GraphDef& graph, tensorflow::thread::ThreadPool* pool);
+  static absl::StatusOr<std::shared_ptr<ModelRuntime>> Create(const tensorflow::GraphDef& graph,
+                                                              tensorflow::thread::ThreadPool* pool);
   ~ModelRuntime();
   ModelRuntime(const ModelRuntime&) = delete;
   ModelRuntime& operator=(const ModelRuntime&) = delete;

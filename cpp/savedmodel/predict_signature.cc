@@ -41,7 +41,8 @@ bool ShapeFits(const tensorflow::TensorShape& shape, const TensorSpecInfo& spec)
   return true;
 }
 
-absl::Status CheckInputNames(const std::vector<NamedTensor>& inputs, const SignatureInfo& signature) {
+absl::Status CheckInputNames(const std::vector<NamedTensor>& inputs,
+                             const SignatureInfo& signature) {
   std::set<std::string> sent, expected;
   for (const NamedTensor& input : inputs) {
     if (!sent.insert(input.alias).second) {
@@ -51,23 +52,23 @@ absl::Status CheckInputNames(const std::vector<NamedTensor>& inputs, const Signa
   }
   for (const TensorSpecInfo& spec : signature.inputs) expected.insert(spec.name);
   if (sent == expected) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "input size does not match signature: ", sent.size(), "!=", expected.size(), " len(",
-      Braced(sent), ") != len(", Braced(expected), "). Sent extra: ",
-      Braced(Difference(sent, expected)), ". Missing but required: ",
-      Braced(Difference(expected, sent)), "."));
+  return absl::InvalidArgumentError(
+      absl::StrCat("input size does not match signature: ", sent.size(), "!=", expected.size(),
+                   " len(", Braced(sent), ") != len(", Braced(expected),
+                   "). Sent extra: ", Braced(Difference(sent, expected)),
+                   ". Missing but required: ", Braced(Difference(expected, sent)), "."));
 }
 
 absl::Status CheckInput(const tensorflow::Tensor& tensor, const TensorSpecInfo& spec) {
   if (tensor.dtype() != spec.dtype) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Expects arg ", spec.name, " to be ", tensorflow::DataType_Name(spec.dtype), " but ",
-        tensorflow::DataType_Name(tensor.dtype()), " is provided"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Expects arg ", spec.name, " to be ", tensorflow::DataType_Name(spec.dtype),
+                     " but ", tensorflow::DataType_Name(tensor.dtype()), " is provided"));
   }
   if (!ShapeFits(tensor.shape(), spec)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input ", spec.name, " has shape [", absl::StrJoin(tensor.shape().dim_sizes(), ", "),
-        "], signature expects ", SpecShapeString(spec)));
+    return absl::InvalidArgumentError(absl::StrCat("input ", spec.name, " has shape [",
+                                                   absl::StrJoin(tensor.shape().dim_sizes(), ", "),
+                                                   "], signature expects ", SpecShapeString(spec)));
   }
   return absl::OkStatus();
 }
@@ -80,9 +81,9 @@ absl::Status PlanOutputs(const std::vector<std::string>& filter, const Signature
   if (wanted.empty()) wanted.assign(names.begin(), names.end());
   for (const std::string& name : wanted) {
     if (names.count(name) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output tensor alias not found in signature: ", name,
-          " Outputs expected to be in the set ", Braced(names), "."));
+      return absl::InvalidArgumentError(
+          absl::StrCat("output tensor alias not found in signature: ", name,
+                       " Outputs expected to be in the set ", Braced(names), "."));
     }
   }
   std::sort(wanted.begin(), wanted.end());
@@ -103,8 +104,8 @@ absl::Status PlanOutputs(const std::vector<std::string>& filter, const Signature
 absl::StatusOr<SignatureRunPlan> PlanSignatureRun(const std::vector<SignatureInfo>& signatures,
                                                   PredictRequest request) {
   const std::string name = request.model_spec.signature_name.empty()
-                                ? std::string(kDefaultSignature)
-                                : request.model_spec.signature_name;
+                               ? std::string(kDefaultSignature)
+                               : request.model_spec.signature_name;
   auto signature = std::find_if(signatures.begin(), signatures.end(),
                                 [&](const SignatureInfo& s) { return s.name == name; });
   if (signature == signatures.end()) {

@@ -17,7 +17,7 @@ namespace tfsrp {
 struct SignatureRunPlan {
   // By graph tensor name, in the signature's input order (as precompiled).
   std::vector<std::pair<std::string, tensorflow::Tensor>> feeds;
-  std::vector<std::string> fetches;        // graph tensor names
+  std::vector<std::string> fetches;         // graph tensor names
   std::vector<std::string> output_aliases;  // of each fetch, sorted
 };
 

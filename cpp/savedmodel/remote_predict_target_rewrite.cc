@@ -9,8 +9,7 @@ namespace {
 constexpr char kOpName[] = "TfServingRemotePredict";
 constexpr char kTargetAttr[] = "target_address";
 
-int RewriteNode(const std::map<std::string, std::string>& to_by_from,
-                tensorflow::NodeDef* node) {
+int RewriteNode(const std::map<std::string, std::string>& to_by_from, tensorflow::NodeDef* node) {
   if (node->op() != kOpName) return 0;
   auto attr = node->mutable_attr()->find(kTargetAttr);
   if (attr == node->mutable_attr()->end()) return 0;

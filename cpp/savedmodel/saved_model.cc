@@ -37,7 +37,8 @@ absl::StatusOr<std::shared_ptr<SavedModel>> SavedModel::Load(const SavedModelLoa
 void SavedModel::Start(const std::shared_ptr<SavedModelRun>& run, SavedModelRunDone done) {
   run->Begin(std::move(done));
   tensorflow::thread::ThreadPool* pool = &SavedModelComputePool();
-  if (std::shared_ptr<const ExecutionPlan> plan = executors_->Find(run->feed_names(), run->fetches())) {
+  if (std::shared_ptr<const ExecutionPlan> plan =
+          executors_->Find(run->feed_names(), run->fetches())) {
     run->Execute(std::move(plan), pool);
     return;
   }

@@ -46,13 +46,12 @@ absl::Status ExplainTags(absl::Status status, const SavedModelLoadOptions& optio
   }
   std::vector<std::string> tag_sets;
   for (const tensorflow::MetaGraphDef& meta_graph : saved_model.meta_graphs()) {
-    tag_sets.push_back(absl::StrCat(
-        "[", absl::StrJoin(meta_graph.meta_info_def().tags(), ", "), "]"));
+    tag_sets.push_back(
+        absl::StrCat("[", absl::StrJoin(meta_graph.meta_info_def().tags(), ", "), "]"));
   }
-  return absl::NotFoundError(absl::StrCat(
-      options.export_dir, " has no MetaGraph with the tags [",
-      absl::StrJoin(options.tags, ", "), "]; its tag sets are ",
-      absl::StrJoin(tag_sets, ", ")));
+  return absl::NotFoundError(absl::StrCat(options.export_dir, " has no MetaGraph with the tags [",
+                                          absl::StrJoin(options.tags, ", "), "]; its tag sets are ",
+                                          absl::StrJoin(tag_sets, ", ")));
 }
 
 }  // namespace

@@ -49,20 +49,20 @@ void SavedModelRun::Execute(std::shared_ptr<const ExecutionPlan> plan,
     return;
   }
   CompiledGraph* graph = plan->graph.get();
-  graph->RunAsync(
-      inputs, &cancellation_, pool,
-      [run = shared_from_this(), plan = std::move(plan), inputs](
-          absl::Status status, std::vector<tensorflow::Tensor> graph_outputs) mutable {
-        absl::StatusOr<std::vector<tensorflow::Tensor>> outputs =
-            status.ok() ? absl::StatusOr<std::vector<tensorflow::Tensor>>(
-                              plan->Outputs(std::move(graph_outputs), inputs))
-                        : absl::StatusOr<std::vector<tensorflow::Tensor>>(std::move(status));
-        // The plan may hold the last reference to the model's executors and
-        // runtime: they go before `done` (whose caller may count them).
-        plan.reset();
-        inputs.clear();
-        run->Finish(std::move(outputs));
-      });
+  graph->RunAsync(inputs, &cancellation_, pool,
+                  [run = shared_from_this(), plan = std::move(plan), inputs](
+                      absl::Status status, std::vector<tensorflow::Tensor> graph_outputs) mutable {
+                    absl::StatusOr<std::vector<tensorflow::Tensor>> outputs =
+                        status.ok()
+                            ? absl::StatusOr<std::vector<tensorflow::Tensor>>(
+                                  plan->Outputs(std::move(graph_outputs), inputs))
+                            : absl::StatusOr<std::vector<tensorflow::Tensor>>(std::move(status));
+                    // The plan may hold the last reference to the model's executors and
+                    // runtime: they go before `done` (whose caller may count them).
+                    plan.reset();
+                    inputs.clear();
+                    run->Finish(std::move(outputs));
+                  });
 }
 
 void SavedModelRun::Finish(absl::StatusOr<std::vector<tensorflow::Tensor>> outputs) {
@@ -71,8 +71,8 @@ void SavedModelRun::Finish(absl::StatusOr<std::vector<tensorflow::Tensor>> outpu
   // The graph reports a cancelled step as CANCELLED, or not at all (status
   // outputs): say which limit or request ended it.
   if (expired_) {
-    outputs = absl::DeadlineExceededError(absl::StrCat(
-        "the run's deadline of ", request_.timeout_millis, " ms was exceeded"));
+    outputs = absl::DeadlineExceededError(
+        absl::StrCat("the run's deadline of ", request_.timeout_millis, " ms was exceeded"));
   } else if (cancelled_) {
     outputs = absl::CancelledError(started_ ? "the run was cancelled while in flight"
                                             : "the run was cancelled before it started");

@@ -21,7 +21,7 @@ namespace tfsrp {
 
 struct SavedModelRunRequest {
   std::vector<std::pair<std::string, tensorflow::Tensor>> feeds;  // by tensor name
-  std::vector<std::string> fetches;                              // tensor names
+  std::vector<std::string> fetches;                               // tensor names
   int64_t timeout_millis = 0;                                     // 0: none
 };
 

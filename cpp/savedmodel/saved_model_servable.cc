@@ -57,8 +57,8 @@ std::unique_ptr<RpcHandle> SavedModelServable::Predict(PredictRequest request,
     running_.insert(run.get());
   }
   auto on_done = [self = shared_from_this(), raw = run.get(),
-                  aliases = std::move(plan->output_aliases), done = std::move(done)](
-                     absl::StatusOr<std::vector<tensorflow::Tensor>> outputs) {
+                  aliases = std::move(plan->output_aliases),
+                  done = std::move(done)](absl::StatusOr<std::vector<tensorflow::Tensor>> outputs) {
     self->Finished(raw);
     absl::Status stopped;
     {

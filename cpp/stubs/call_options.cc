@@ -7,14 +7,17 @@ thread_local const CallOptions* current_call_options = nullptr;
 
 }  // namespace
 
-const CallOptions* CurrentCallOptions() { return current_call_options; }
+const CallOptions* CurrentCallOptions() {
+  return current_call_options;
+}
 
-CallOptionsScope::CallOptionsScope(const CallOptions* options)
-    : previous_(current_call_options) {
+CallOptionsScope::CallOptionsScope(const CallOptions* options) : previous_(current_call_options) {
   current_call_options = options;
 }
 
-CallOptionsScope::~CallOptionsScope() { current_call_options = previous_; }
+CallOptionsScope::~CallOptionsScope() {
+  current_call_options = previous_;
+}
 
 }  // namespace tfsrp
 

@@ -111,8 +111,8 @@ void OnCallDone(void* user_data, int status_code, const char* message, size_t me
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>>
-GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
+absl::StatusOr<std::unique_ptr<GrpcPredictionServiceStub>> GrpcPredictionServiceStub::Create(
+    const ChannelSettings& settings) {
   tfsrp_channel_options options = {};
   options.max_send_message_bytes = settings.max_send_message_bytes;
   options.max_receive_message_bytes = settings.max_receive_message_bytes;
@@ -137,12 +137,11 @@ GrpcPredictionServiceStub::Create(const ChannelSettings& settings) {
     tls.cert_chain = field(settings.tls->certificate_chain);
   }
   char* error = nullptr;
-  tfsrp_channel* channel =
-      tfsrp_channel_acquire(settings.target_address.c_str(),
-                            settings.tls != nullptr ? &tls : nullptr, &options, &error);
+  tfsrp_channel* channel = tfsrp_channel_acquire(
+      settings.target_address.c_str(), settings.tls != nullptr ? &tls : nullptr, &options, &error);
   if (channel == nullptr) {
-    absl::Status status = absl::InvalidArgumentError(
-        error != nullptr ? error : "cannot create a channel");
+    absl::Status status =
+        absl::InvalidArgumentError(error != nullptr ? error : "cannot create a channel");
     tfsrp_free_string(error);
     return status;
   }
@@ -162,9 +161,9 @@ absl::Status GrpcPredictionServiceStub::CheckMetadata(const Metadata& metadata) 
     const bool binary = key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0;
     total += key.size() + (binary ? (value.size() + 2) / 3 * 4 : value.size()) + 32;
     if (total > kMaxMetadataBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata key '", key, "' takes the metadata over ", kMaxMetadataBytes,
-          " bytes (key + value + 32 per entry, binary values base64-encoded)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata key '", key, "' takes the metadata over ", kMaxMetadataBytes,
+                       " bytes (key + value + 32 per entry, binary values base64-encoded)"));
     }
   }
   return absl::OkStatus();
@@ -174,10 +173,10 @@ GrpcPredictionServiceStub::~GrpcPredictionServiceStub() {
   tfsrp_channel_release(channel_);
 }
 
-std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
-    PredictRequest request, int64_t deadline_millis, PredictDoneCallback done) {
-  absl::StatusOr<EncodedRequest> encoded =
-      EncodePredictRequest(request, ProcessTensorEncoding());
+std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(PredictRequest request,
+                                                              int64_t deadline_millis,
+                                                              PredictDoneCallback done) {
+  absl::StatusOr<EncodedRequest> encoded = EncodePredictRequest(request, ProcessTensorEncoding());
   if (!encoded.ok()) {
     done(encoded.status(), PredictResponse());
     return std::make_unique<CompletedRpcHandle>();
@@ -191,14 +190,14 @@ std::unique_ptr<RpcHandle> GrpcPredictionServiceStub::Predict(
   if (pieces.empty()) delete sent;  // nothing for the transport to release
   auto* user_data = new PendingPredict{std::move(done), tls_};
   const TransportCallOptions options(metadata_.get(), CurrentCallOptions());
-  tfsrp_call* call = tfsrp_call_start_pieces(channel_, kPredictMethod, pieces.data(),
-                                             pieces.size(), deadline_millis, options.get(),
-                                             &OnCallDone, user_data);
+  tfsrp_call* call =
+      tfsrp_call_start_pieces(channel_, kPredictMethod, pieces.data(), pieces.size(),
+                              deadline_millis, options.get(), &OnCallDone, user_data);
   if (call == nullptr) {
     // The transport refused the call without taking the callback: report it.
     std::unique_ptr<PendingPredict> refused(user_data);
     refused->done(absl::InternalError("the gRPC transport refused to start the call"),
-               PredictResponse());
+                  PredictResponse());
     return std::make_unique<CompletedRpcHandle>();
   }
   return std::make_unique<TransportCallHandle>(call);

@@ -27,8 +27,7 @@ class GrpcPredictionServiceStub {
   static constexpr size_t kMaxMetadataBytes = 8192;
   ~GrpcPredictionServiceStub();
 
-  std::unique_ptr<RpcHandle> Predict(PredictRequest request,
-                                     int64_t deadline_millis,
+  std::unique_ptr<RpcHandle> Predict(PredictRequest request, int64_t deadline_millis,
                                      PredictDoneCallback done);
 
  private:

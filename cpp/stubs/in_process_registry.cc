@@ -76,8 +76,8 @@ absl::Status ServeInProcess(const std::string& name, int64_t version,
   std::lock_guard<std::mutex> lock(registry.mu);
   ServedModel& model = registry.models[name];
   if (model.versions.count(version) != 0) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "model ", name, " version ", version, " is served already; unserve it first"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("model ", name, " version ", version, " is served already; unserve it first"));
   }
   model.versions[version] = std::move(servable);
   for (const std::string& label : labels) model.labels[label] = version;
@@ -92,9 +92,10 @@ absl::Status UnserveInProcess(const std::string& name, int64_t version) {
     auto model = registry.models.find(name);
     if (model == registry.models.end() ||
         (version >= 0 && model->second.versions.count(version) == 0)) {
-      return absl::NotFoundError(version >= 0
-          ? absl::StrCat("model ", name, " version ", version, " is not served in this process")
-          : absl::StrCat("model ", name, " is not served in this process"));
+      return absl::NotFoundError(
+          version >= 0
+              ? absl::StrCat("model ", name, " version ", version, " is not served in this process")
+              : absl::StrCat("model ", name, " is not served in this process"));
     }
     if (version >= 0) {
       removed.push_back(RemoveVersion(model, version));
@@ -144,8 +145,8 @@ absl::StatusOr<ServedVersion> FindInProcessServable(const ModelSpec& spec) {
     version = label->second;
   }
   const std::string request = version >= 0
-      ? absl::StrCat("Specific(", spec.name, ", ", version, ")")
-      : absl::StrCat("Latest(", spec.name, ")");
+                                  ? absl::StrCat("Specific(", spec.name, ", ", version, ")")
+                                  : absl::StrCat("Latest(", spec.name, ")");
   if (served != nullptr) {
     const auto& versions = served->versions;
     auto found = version >= 0 ? versions.find(version) : std::prev(versions.end());

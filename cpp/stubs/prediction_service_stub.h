@@ -18,8 +18,7 @@
 
 namespace tfsrp {
 
-using PredictDoneCallback =
-    std::function<void(absl::Status status, PredictResponse response)>;
+using PredictDoneCallback = std::function<void(absl::Status status, PredictResponse response)>;
 
 class RpcHandle {
  public:

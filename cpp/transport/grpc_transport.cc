@@ -6,15 +6,15 @@
 #include <absl/synchronization/mutex.h>
 #include <grpc/grpc.h>
 #include <grpc/support/log.h>
-#include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include <sys/un.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,8 +40,7 @@ struct tfsrp_channel {
 
   grpc::GenericStub& PickStub() {
     if (connections.size() == 1) return *connections[0].stub;
-    return *connections[next.fetch_add(1, std::memory_order_relaxed) % connections.size()]
-                .stub;
+    return *connections[next.fetch_add(1, std::memory_order_relaxed) % connections.size()].stub;
   }
 };
 
@@ -89,10 +88,10 @@ void AnchorCallbackQueue() {
   grpc::Slice empty;
   anchor->request = grpc::ByteBuffer(&empty, 1);
   anchor->context.set_deadline(std::chrono::system_clock::now());
-  grpc::GenericStub(grpc::CreateChannel("unix:/nonexistent/tfsrp-anchor",
-                                        grpc::InsecureChannelCredentials()))
-      .UnaryCall(&anchor->context, "/tfsrp.Anchor/Anchor", grpc::StubOptions(),
-                 &anchor->request, &anchor->response, [](const grpc::Status&) {});
+  grpc::GenericStub(
+      grpc::CreateChannel("unix:/nonexistent/tfsrp-anchor", grpc::InsecureChannelCredentials()))
+      .UnaryCall(&anchor->context, "/tfsrp.Anchor/Anchor", grpc::StubOptions(), &anchor->request,
+                 &anchor->response, [](const grpc::Status&) {});
 }
 
 void DropLog(gpr_log_func_args*) {}
@@ -118,8 +117,7 @@ char* CopyString(const std::string& s) {
 }
 
 bool IsDigits(std::string_view s) {
-  return !s.empty() &&
-         s.find_first_not_of("0123456789") == std::string_view::npos;
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 // Returns the target to hand to gRPC, or nullopt if it is not one of the
@@ -129,8 +127,7 @@ std::optional<std::string> CanonicalTarget(std::string_view target) {
   for (char c : target)
     if (static_cast<unsigned char>(c) <= ' ') return std::nullopt;
   for (std::string_view scheme : {"dns:", "ipv4:", "ipv6:", "unix:"})
-    if (target.size() > scheme.size() &&
-        target.substr(0, scheme.size()) == scheme)
+    if (target.size() > scheme.size() && target.substr(0, scheme.size()) == scheme)
       return std::string(target);
 
   size_t colon = target.rfind(':');
@@ -140,8 +137,7 @@ std::optional<std::string> CanonicalTarget(std::string_view target) {
   if (!IsDigits(port) || port.size() > 5) return std::nullopt;
   bool ok = host.size() > 2 && host.front() == '[' && host.back() == ']'
                 ? host.find_first_of("[]/", 1) == host.size() - 1
-                : !host.empty() && host.find_first_of(":/[]@") ==
-                                       std::string_view::npos;
+                : !host.empty() && host.find_first_of(":/[]@") == std::string_view::npos;
   if (!ok) return std::nullopt;
   return "dns:///" + std::string(target);
 }
@@ -156,8 +152,8 @@ std::string UnixPathProblem(std::string_view target) {
   constexpr size_t kMaxPath = sizeof(sockaddr_un::sun_path) - 1;
   if (path.size() <= kMaxPath) return "";
   return "target_address '" + std::string(target) + "': the unix socket path is " +
-         std::to_string(path.size()) + " bytes long; the limit is " +
-         std::to_string(kMaxPath) + " bytes (sockaddr_un)";
+         std::to_string(path.size()) + " bytes long; the limit is " + std::to_string(kMaxPath) +
+         " bytes (sockaddr_un)";
 }
 
 void AppendField(std::string& key, const char* value) {
@@ -171,8 +167,8 @@ void AppendField(std::string& key, const char* value) {
 struct ChannelConfig {
   int max_send = -1;  // -1: unlimited
   int max_receive = -1;
-  std::string load_balancing;  // "": gRPC's default
-  int keepalive_time_ms = 0;   // 0: none
+  std::string load_balancing;    // "": gRPC's default
+  int keepalive_time_ms = 0;     // 0: none
   int keepalive_timeout_ms = 0;  // 0: gRPC's default
   bool keepalive_permit_without_calls = false;
   int retry_max_attempts = 0;  // 0: no retry policy
@@ -185,7 +181,9 @@ struct ChannelConfig {
   int reconnect_max_backoff_ms = 0;
 };
 
-int Limit(int32_t bytes) { return bytes > 0 ? bytes : -1; }
+int Limit(int32_t bytes) {
+  return bytes > 0 ? bytes : -1;
+}
 
 // Returns an error message, or "" with *config filled in.
 std::string ReadChannelOptions(const tfsrp_channel_options* options, ChannelConfig* config) {
@@ -228,8 +226,8 @@ std::string ReadChannelOptions(const tfsrp_channel_options* options, ChannelConf
   return "";
 }
 
-std::string ChannelKey(const std::string& target,
-                       const tfsrp_tls_credentials* tls, const ChannelConfig& c) {
+std::string ChannelKey(const std::string& target, const tfsrp_tls_credentials* tls,
+                       const ChannelConfig& c) {
   std::string key;
   AppendField(key, target.c_str());
   key += tls != nullptr ? "tls" : "plain";
@@ -240,12 +238,12 @@ std::string ChannelKey(const std::string& target,
   }
   key += "/" + std::to_string(c.max_send) + "/" + std::to_string(c.max_receive);
   AppendField(key, c.load_balancing.c_str());
-  for (int64_t field : {int64_t{c.keepalive_time_ms}, int64_t{c.keepalive_timeout_ms},
-                        int64_t{c.keepalive_permit_without_calls},
-                        int64_t{c.retry_max_attempts}, int64_t{c.retry_initial_backoff_ms},
-                        int64_t{c.retry_max_backoff_ms}, int64_t{c.retry_status_codes},
-                        int64_t{c.connections}, int64_t{c.reconnect_initial_backoff_ms},
-                        int64_t{c.reconnect_max_backoff_ms}})
+  for (int64_t field :
+       {int64_t{c.keepalive_time_ms}, int64_t{c.keepalive_timeout_ms},
+        int64_t{c.keepalive_permit_without_calls}, int64_t{c.retry_max_attempts},
+        int64_t{c.retry_initial_backoff_ms}, int64_t{c.retry_max_backoff_ms},
+        int64_t{c.retry_status_codes}, int64_t{c.connections},
+        int64_t{c.reconnect_initial_backoff_ms}, int64_t{c.reconnect_max_backoff_ms}})
     key += "/" + std::to_string(field);
   char multiplier[32];
   std::snprintf(multiplier, sizeof multiplier, "/%.17g", c.retry_backoff_multiplier);
@@ -255,10 +253,10 @@ std::string ChannelKey(const std::string& target,
 
 // gRPC's status code names, as the service config spells them.
 const char* const kStatusCodeNames[] = {
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-    "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 std::string Seconds(int millis) {
   char out[32];
@@ -308,7 +306,8 @@ grpc::ChannelArguments ChannelArgs(const ChannelConfig& c) {
     // stops after two pings without data, so a silent peer goes unnoticed).
     args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   }
-  if (c.keepalive_timeout_ms > 0) args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, c.keepalive_timeout_ms);
+  if (c.keepalive_timeout_ms > 0)
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, c.keepalive_timeout_ms);
   if (c.keepalive_permit_without_calls) args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Otherwise channels with equal arguments share subchannels (connections)
   // through gRPC's global pool, and n channels would still be one connection.
@@ -333,18 +332,17 @@ std::string MetadataProblem(std::string_view key, std::string_view value) {
   if (key.size() > kMaxKey) return named("... is longer than 255 characters");
   if (!std::all_of(key.begin(), key.end(), IsKeyChar))
     return named(" must consist of lower-case letters, digits, '-', '_' and '.'");
-  if (key.substr(0, 5) == "grpc-" || key == "content-type" || key == "te" ||
-      key == "user-agent" || key == "host")
+  if (key.substr(0, 5) == "grpc-" || key == "content-type" || key == "te" || key == "user-agent" ||
+      key == "host")
     return named(" is reserved by gRPC / HTTP/2");
   const bool binary = key.size() > 4 && key.substr(key.size() - 4) == "-bin";
-  if (!binary && !std::all_of(value.begin(), value.end(),
-                              [](char c) { return c >= 0x20 && c <= 0x7e; }))
+  if (!binary &&
+      !std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; }))
     return named(": its value must be printable ASCII (0x20-0x7e) unless the key ends in '-bin'");
   return "";
 }
 
-std::shared_ptr<grpc::ChannelCredentials> Credentials(
-    const tfsrp_tls_credentials* tls) {
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const tfsrp_tls_credentials* tls) {
   if (tls == nullptr) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions options;
   if (tls->root_certs != nullptr) options.pem_root_certs = tls->root_certs;
@@ -377,8 +375,8 @@ void Complete(tfsrp_call* call, const grpc::Status& status) {
     }
     call->response.Clear();
   }
-  call->done(call->user_data, code, message.data(), message.size(),
-             chunks.data(), chunks.size(), &call->received);
+  call->done(call->user_data, code, message.data(), message.size(), chunks.data(), chunks.size(),
+             &call->received);
   tfsrp_response_release(&call->received);
   Unref(call);
 }
@@ -400,10 +398,8 @@ grpc::Slice PieceSlice(const tfsrp_piece& piece) {
 
 extern "C" {
 
-tfsrp_channel* tfsrp_channel_acquire(const char* target,
-                                     const tfsrp_tls_credentials* tls,
-                                     const tfsrp_channel_options* options,
-                                     char** error) {
+tfsrp_channel* tfsrp_channel_acquire(const char* target, const tfsrp_tls_credentials* tls,
+                                     const tfsrp_channel_options* options, char** error) {
   auto fail = [error](const std::string& message) -> tfsrp_channel* {
     if (error != nullptr) *error = CopyString(message);
     return nullptr;
@@ -460,14 +456,12 @@ void tfsrp_channel_release(tfsrp_channel* channel) {
 
 tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
                                     const tfsrp_piece* pieces, size_t piece_count,
-                                    int64_t deadline_millis,
-                                    const tfsrp_call_options* options,
+                                    int64_t deadline_millis, const tfsrp_call_options* options,
                                     tfsrp_call_done_fn done, void* user_data) {
   std::vector<grpc::Slice> slices;
   slices.reserve(piece_count);
   for (size_t i = 0; i < piece_count; ++i) slices.push_back(PieceSlice(pieces[i]));
-  if (channel == nullptr || method == nullptr || done == nullptr)
-    return nullptr;
+  if (channel == nullptr || method == nullptr || done == nullptr) return nullptr;
   auto* call = new (std::nothrow) tfsrp_call;
   if (call == nullptr) return nullptr;
   call->request = grpc::ByteBuffer(slices.data(), slices.size());
@@ -495,10 +489,9 @@ tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
     }
     if (options->wait_for_ready != 0) call->context.set_wait_for_ready(true);
   }
-  channel->PickStub().UnaryCall(
-      &call->context, method, grpc::StubOptions(), &call->request,
-      &call->response,
-      [call](const grpc::Status& status) { Complete(call, status); });
+  channel->PickStub().UnaryCall(&call->context, method, grpc::StubOptions(), &call->request,
+                                &call->response,
+                                [call](const grpc::Status& status) { Complete(call, status); });
   return call;
 }
 
@@ -525,13 +518,15 @@ size_t tfsrp_channel_count(void) {
   return r.channels.size();
 }
 
-char* tfsrp_metadata_problem(const char* key, size_t key_len,
-                             const char* value, size_t value_len) {
-  std::string problem = MetadataProblem(std::string_view(key != nullptr ? key : "", key != nullptr ? key_len : 0),
-                                        std::string_view(value != nullptr ? value : "", value != nullptr ? value_len : 0));
+char* tfsrp_metadata_problem(const char* key, size_t key_len, const char* value, size_t value_len) {
+  std::string problem = MetadataProblem(
+      std::string_view(key != nullptr ? key : "", key != nullptr ? key_len : 0),
+      std::string_view(value != nullptr ? value : "", value != nullptr ? value_len : 0));
   return problem.empty() ? nullptr : CopyString(problem);
 }
 
-void tfsrp_free_string(char* s) { std::free(s); }
+void tfsrp_free_string(char* s) {
+  std::free(s);
+}
 
 }  // extern "C"

@@ -100,19 +100,16 @@ typedef struct tfsrp_call_options {
  * concatenation of the chunks, in order (none on failure); they stay valid
  * until the callback returns or calls tfsrp_response_release(response),
  * whichever comes first. */
-typedef void (*tfsrp_call_done_fn)(void* user_data, int status_code,
-                                   const char* message, size_t message_len,
-                                   const tfsrp_chunk* chunks, size_t chunk_count,
-                                   tfsrp_response* response);
+typedef void (*tfsrp_call_done_fn)(void* user_data, int status_code, const char* message,
+                                   size_t message_len, const tfsrp_chunk* chunks,
+                                   size_t chunk_count, tfsrp_response* response);
 
 /* Returns the channel for (target, tls, options), shared with every other
  * holder of the same key; or NULL with *error set to a malloc'd message that
  * the caller frees with tfsrp_free_string. Accepted targets: host:port,
  * dns:, ipv4:, ipv6:, unix:. tls and options may be NULL. */
-tfsrp_channel* tfsrp_channel_acquire(const char* target,
-                                     const tfsrp_tls_credentials* tls,
-                                     const tfsrp_channel_options* options,
-                                     char** error);
+tfsrp_channel* tfsrp_channel_acquire(const char* target, const tfsrp_tls_credentials* tls,
+                                     const tfsrp_channel_options* options, char** error);
 void tfsrp_channel_release(tfsrp_channel* channel);
 
 /* Starts an asynchronous unary call whose request is the concatenation of
@@ -125,15 +122,13 @@ void tfsrp_channel_release(tfsrp_channel* channel);
  * completion. */
 tfsrp_call* tfsrp_call_start_pieces(tfsrp_channel* channel, const char* method,
                                     const tfsrp_piece* pieces, size_t piece_count,
-                                    int64_t deadline_millis,
-                                    const tfsrp_call_options* options,
+                                    int64_t deadline_millis, const tfsrp_call_options* options,
                                     tfsrp_call_done_fn done, void* user_data);
 /* NULL when gRPC can send this metadata entry; else a malloc'd message naming
  * the key (free it with tfsrp_free_string): keys are 1-255 characters of
  * 0-9 a-z - _ . and not reserved (grpc-*, content-type, te, user-agent, host);
  * values of keys not ending in "-bin" are printable ASCII (0x20-0x7e). */
-char* tfsrp_metadata_problem(const char* key, size_t key_len,
-                             const char* value, size_t value_len);
+char* tfsrp_metadata_problem(const char* key, size_t key_len, const char* value, size_t value_len);
 /* Thread-safe; a no-op once the call has completed. The completion then
  * reports CANCELLED (1) unless it had already finished. */
 void tfsrp_call_cancel(tfsrp_call* call);

@@ -16,9 +16,14 @@ export interface DeadlineFlags {
  * The deadline in milliseconds the flags give (undefined when neither is given).
  * `warn` receives the deprecation notice when `--timeout` is used.
  */
-export function deadlineFromFlags(flags: DeadlineFlags, warn: (message: string) => void = () => {}): number | undefined {
+export function deadlineFromFlags(
+  flags: DeadlineFlags,
+  warn: (message: string) => void = () => {},
+): number | undefined {
   if (flags.deadline !== undefined && flags.timeout !== undefined) {
-    throw new DeadlineFlagError('--deadline and --timeout (its deprecated alias) exclude each other: give --deadline only');
+    throw new DeadlineFlagError(
+      '--deadline and --timeout (its deprecated alias) exclude each other: give --deadline only',
+    );
   }
   let flag = 'deadline';
   let text = flags.deadline;

@@ -14,7 +14,9 @@ export async function demo(program: string): Promise<number> {
   const serverModule = path.join(root, 'test', 'support', 'reference_server.js');
   const models = path.join(root, 'test', 'fixtures', 'models');
   if (!fs.existsSync(serverModule)) {
-    console.error(`${program}: the demo needs the repository's test/ directory (${serverModule}); use --target to call a server`);
+    console.error(
+      `${program}: the demo needs the repository's test/ directory (${serverModule}); use --target to call a server`,
+    );
     return 1;
   }
   if (!fs.existsSync(path.join(models, 'half_plus_two'))) {

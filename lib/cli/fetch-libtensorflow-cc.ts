@@ -10,7 +10,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { isPrebuilt, libtensorflowDirectory, nativeDirectory, PACKAGE_ROOT, platformPackageName } from '../native-location';
+import {
+  isPrebuilt,
+  libtensorflowDirectory,
+  nativeDirectory,
+  PACKAGE_ROOT,
+  platformPackageName,
+} from '../native-location';
 import { parseCommandArgs } from './usage';
 
 export const FETCH_LIBTENSORFLOW_CC_USAGE = `Usage:
@@ -52,7 +58,9 @@ function readVersion(libDir: string): string {
   try {
     return fs.readFileSync(path.join(libDir, 'VERSION'), 'utf8').trim();
   } catch {
-    throw new FetchLibtensorflowCcError(`${path.join(libDir, 'VERSION')} is missing: the platform package is incomplete; reinstall it`);
+    throw new FetchLibtensorflowCcError(
+      `${path.join(libDir, 'VERSION')} is missing: the platform package is incomplete; reinstall it`,
+    );
   }
 }
 
@@ -84,8 +92,11 @@ function run(command: string, args: string[], log: (line: string) => void): Prom
     child.once('close', (code, signal) => {
       if (code === 0) return resolve();
       log(output.trimEnd().split('\n').slice(-20).join('\n'));
-      reject(new FetchLibtensorflowCcError(
-        `${command} ${args.join(' ')} failed (${code === null ? `signal ${signal}` : `exit code ${code}`})`));
+      reject(
+        new FetchLibtensorflowCcError(
+          `${command} ${args.join(' ')} failed (${code === null ? `signal ${signal}` : `exit code ${code}`})`,
+        ),
+      );
     });
   });
 }
@@ -109,21 +120,52 @@ with zipfile.ZipFile(wheel) as z:
 `;
 
 /** Downloads tensorflow-cpu==version with pip into `work` and unzips what is missing into work/{lib,include}. */
-async function fromWheel(version: string, work: string, missing: string[], python: string, log: (line: string) => void): Promise<string> {
+async function fromWheel(
+  version: string,
+  work: string,
+  missing: string[],
+  python: string,
+  log: (line: string) => void,
+): Promise<string> {
   const wheels = path.join(work, 'wheel');
   log(`downloading tensorflow-cpu==${version} with ${python} -m pip download --no-deps (from pip's configured index)`);
   try {
-    await run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-      '--dest', wheels, `tensorflow-cpu==${version}`], log);
+    await run(
+      python,
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '--dest',
+        wheels,
+        `tensorflow-cpu==${version}`,
+      ],
+      log,
+    );
   } catch (error) {
-    throw new FetchLibtensorflowCcError(`${(error as Error).message}: pip needs to reach an index holding ` +
-      `tensorflow-cpu==${version} for this Python (or pass --from DIR with a TensorFlow ${version} you have)`);
+    throw new FetchLibtensorflowCcError(
+      `${(error as Error).message}: pip needs to reach an index holding ` +
+        `tensorflow-cpu==${version} for this Python (or pass --from DIR with a TensorFlow ${version} you have)`,
+    );
   }
   const wheel = fs.readdirSync(wheels).find((f) => f.endsWith('.whl'));
   if (wheel === undefined) throw new FetchLibtensorflowCcError(`pip download left no wheel in ${wheels}`);
   log(`unzipping ${missing.join(' and ')} from ${wheel}`);
-  await run(python, ['-c', UNZIP, path.join(wheels, wheel), work,
-    missing.includes(path.join('lib', CC)) ? '1' : '0', missing.includes('include/') ? '1' : '0'], log);
+  await run(
+    python,
+    [
+      '-c',
+      UNZIP,
+      path.join(wheels, wheel),
+      work,
+      missing.includes(path.join('lib', CC)) ? '1' : '0',
+      missing.includes('include/') ? '1' : '0',
+    ],
+    log,
+  );
   fs.rmSync(wheels, { recursive: true, force: true });
   if (missing.includes(path.join('lib', CC))) fs.chmodSync(path.join(work, 'lib', CC), 0o755);
   return `pip's ${wheel}`;
@@ -134,12 +176,16 @@ function fromDirectory(dir: string, version: string, work: string, missing: stri
   const source = path.resolve(dir);
   const have = sourceVersion(source);
   if (have === undefined) {
-    throw new FetchLibtensorflowCcError(`cannot tell which TensorFlow version ${source} holds (no VERSION file, ` +
-      'no tensorflow*.dist-info beside it): write its version into a VERSION file there');
+    throw new FetchLibtensorflowCcError(
+      `cannot tell which TensorFlow version ${source} holds (no VERSION file, ` +
+        'no tensorflow*.dist-info beside it): write its version into a VERSION file there',
+    );
   }
   if (have !== version) {
-    throw new FetchLibtensorflowCcError(`${source} is TensorFlow ${have}, but this package's ` +
-      `libtensorflow_framework.so.2 is ${version}: the two must be the same release`);
+    throw new FetchLibtensorflowCcError(
+      `${source} is TensorFlow ${have}, but this package's ` +
+        `libtensorflow_framework.so.2 is ${version}: the two must be the same release`,
+    );
   }
   if (missing.includes(path.join('lib', CC))) {
     const lib = [path.join(source, 'lib', CC), path.join(source, CC)].find((f) => fs.existsSync(f));
@@ -187,8 +233,10 @@ export async function fetchLibtensorflowCc(options: FetchOptions = {}): Promise<
   const missing = missingFromLibtensorflow(libDir, options.headers === true);
   if (missing.length === 0) return `${path.join(libDir, 'lib', CC)} is in place: nothing to do`;
   if (!isPrebuilt(nativeDir)) {
-    throw new FetchLibtensorflowCcError(`this installation was built from source, and its libtensorflow (${libDir}) ` +
-      `lacks ${missing.join(', ')}: run npm rebuild tfserving-remote-predict`);
+    throw new FetchLibtensorflowCcError(
+      `this installation was built from source, and its libtensorflow (${libDir}) ` +
+        `lacks ${missing.join(', ')}: run npm rebuild tfserving-remote-predict`,
+    );
   }
   const version = readVersion(libDir);
   const work = fs.mkdtempSync(path.join(libDir, '.fetch-'));
@@ -213,21 +261,31 @@ export async function fetchLibtensorflowCc(options: FetchOptions = {}): Promise<
         throw error;
       }
     }
-    return `staged ${missing.join(' and ')} of TensorFlow ${version} from ${source} into ${libDir} ` +
-      `(${platformPackageName() ?? 'the platform package'}): loadSavedModel() works now`;
+    return (
+      `staged ${missing.join(' and ')} of TensorFlow ${version} from ${source} into ${libDir} ` +
+      `(${platformPackageName() ?? 'the platform package'}): loadSavedModel() works now`
+    );
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
 /** The CLI subcommand; returns the exit status. */
-export async function fetchLibtensorflowCcCommand(argv: string[], program = 'tfserving-remote-predict'): Promise<number> {
-  const values = parseCommandArgs(argv, {
-    from: { type: 'string' },
-    headers: { type: 'boolean' },
-    python: { type: 'string' },
-    check: { type: 'boolean' },
-  }, `${program} fetch-libtensorflow-cc`, FETCH_LIBTENSORFLOW_CC_USAGE);
+export async function fetchLibtensorflowCcCommand(
+  argv: string[],
+  program = 'tfserving-remote-predict',
+): Promise<number> {
+  const values = parseCommandArgs(
+    argv,
+    {
+      from: { type: 'string' },
+      headers: { type: 'boolean' },
+      python: { type: 'string' },
+      check: { type: 'boolean' },
+    },
+    `${program} fetch-libtensorflow-cc`,
+    FETCH_LIBTENSORFLOW_CC_USAGE,
+  );
   if (typeof values === 'number') return values;
   const log = (line: string) => console.log(`${program} fetch-libtensorflow-cc: ${line}`);
   if (values.check) {
@@ -237,11 +295,15 @@ export async function fetchLibtensorflowCcCommand(argv: string[], program = 'tfs
       log(`staged in ${libDir}`);
       return 0;
     }
-    log(`${libDir} lacks ${missing.join(', ')}; run: npx ${program} fetch-libtensorflow-cc${values.headers ? ' --headers' : ''}`);
+    log(
+      `${libDir} lacks ${missing.join(', ')}; run: npx ${program} fetch-libtensorflow-cc${values.headers ? ' --headers' : ''}`,
+    );
     return 1;
   }
   try {
-    log(await fetchLibtensorflowCc({ from: values.from, headers: values.headers === true, python: values.python, log }));
+    log(
+      await fetchLibtensorflowCc({ from: values.from, headers: values.headers === true, python: values.python, log }),
+    );
     return 0;
   } catch (error) {
     if (error instanceof FetchLibtensorflowCcError) {

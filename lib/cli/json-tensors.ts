@@ -4,7 +4,18 @@ import { DType, DTYPES, INTEGER_RANGES } from '../dtypes';
 import { describe, PlainTensorInput, Tensor } from '../tensor';
 
 const JSON_DTYPES: readonly DType[] = [
-  'float32', 'float64', 'int32', 'int64', 'uint64', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'bool', 'string',
+  'float32',
+  'float64',
+  'int32',
+  'int64',
+  'uint64',
+  'uint32',
+  'int16',
+  'uint16',
+  'int8',
+  'uint8',
+  'bool',
+  'string',
 ];
 
 function checkRange(value: number | bigint, dtype: DType, name: string): void {
@@ -27,12 +38,15 @@ function shapeOf(value: unknown): number[] {
 
 function flatten(value: unknown, shape: readonly number[], name: string, out: unknown[], depth = 0): void {
   if (depth === shape.length) {
-    if (Array.isArray(value)) throw new RangeError(`${name} is not rectangular: found an array where a value was expected`);
+    if (Array.isArray(value))
+      throw new RangeError(`${name} is not rectangular: found an array where a value was expected`);
     out.push(value);
     return;
   }
   if (!Array.isArray(value) || value.length !== shape[depth]) {
-    throw new RangeError(`${name} is not rectangular: expected ${shape[depth]} entries at depth ${depth}, got ${describe(value)}`);
+    throw new RangeError(
+      `${name} is not rectangular: expected ${shape[depth]} entries at depth ${depth}, got ${describe(value)}`,
+    );
   }
   for (const item of value) flatten(item, shape, name, out, depth + 1);
 }
@@ -47,7 +61,10 @@ function toElement(value: unknown, dtype: DType, name: string): number | bigint 
     return value ? 1 : 0;
   }
   if (dtype === 'int64' || dtype === 'uint64') {
-    if ((typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value))) {
+    if (
+      (typeof value === 'number' && Number.isSafeInteger(value)) ||
+      (typeof value === 'string' && /^-?\d+$/.test(value))
+    ) {
       const big = BigInt(value);
       checkRange(big, dtype, name);
       return big;
@@ -71,7 +88,11 @@ export function tensorFromJson(value: unknown, dtype: DType, name: string): Plai
   const elements = flat.map((v) => toElement(v, dtype, name));
   if (dtype === 'string') return { dtype, shape, data: elements as string[] };
   const ArrayType = DTYPES[dtype].arrayType!;
-  return { dtype, shape, data: (ArrayType as unknown as { from(values: unknown[]): never }).from(elements) } as PlainTensorInput;
+  return {
+    dtype,
+    shape,
+    data: (ArrayType as unknown as { from(values: unknown[]): never }).from(elements),
+  } as PlainTensorInput;
 }
 
 function elementToJson(value: unknown, dtype: DType): unknown {

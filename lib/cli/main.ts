@@ -83,7 +83,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 
 if (require.main === module) {
   main().then(
-    (status) => { process.exitCode = status; },
+    (status) => {
+      process.exitCode = status;
+    },
     (error) => {
       console.error(error);
       process.exitCode = 1;

@@ -23,7 +23,10 @@ export interface SavedModelServerOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -71,7 +74,10 @@ function parseRequest(body: string): { signature: string; inputs: Record<string,
   if (typeof signature !== 'string') throw new HttpError(400, '"signature_name" must be a string');
   const { inputs } = request;
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-    throw new HttpError(400, '"inputs" must be an object mapping input names to values (TF Serving\'s columnar format)');
+    throw new HttpError(
+      400,
+      '"inputs" must be an object mapping input names to values (TF Serving\'s columnar format)',
+    );
   }
   return { signature, inputs: inputs as Record<string, unknown> };
 }
@@ -81,16 +87,22 @@ async function predict(options: SavedModelServerOptions, body: string): Promise<
   const { signature, inputs } = parseRequest(body);
   const spec = model.signatures[signature];
   if (spec === undefined || !Object.prototype.hasOwnProperty.call(model.signatures, signature)) {
-    throw new HttpError(400, `"${signature}" is not a signature of this model; it has ${Object.keys(model.signatures).join(', ')}`);
+    throw new HttpError(
+      400,
+      `"${signature}" is not a signature of this model; it has ${Object.keys(model.signatures).join(', ')}`,
+    );
   }
   const tensors: Record<string, TensorInput> = {};
   for (const [name, value] of Object.entries(inputs)) {
     const dtype = spec.inputs[name]?.dtype;
     // Unknown names are left to predict(), which names them all.
-    tensors[name] = dtype ? tensorFromJson(value, dtype, `inputs.${name}`) : { dtype: 'float32', shape: [0], data: new Float32Array(0) };
+    tensors[name] = dtype
+      ? tensorFromJson(value, dtype, `inputs.${name}`)
+      : { dtype: 'float32', shape: [0], data: new Float32Array(0) };
   }
   const outputs: Record<string, Tensor> = await model.predict(tensors, {
-    signature, ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
+    signature,
+    ...(options.timeoutMillis ? { timeoutMillis: options.timeoutMillis } : {}),
   });
   const json: Record<string, unknown> = {};
   for (const [name, tensor] of Object.entries(outputs)) json[name] = tensorToJson(tensor);

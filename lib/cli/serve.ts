@@ -52,13 +52,15 @@ const SERVE_FLAGS = {
   'target-override': { type: 'string', multiple: true },
   tags: { type: 'string', default: 'serve' },
   deadline: { type: 'string' },
-  timeout: { type: 'string' },  // deprecated alias of --deadline
+  timeout: { type: 'string' }, // deprecated alias of --deadline
 } as const;
 
 type ServeArgs = ReturnType<typeof serveArgs>;
 
-function serveArgs(values: Exclude<ReturnType<typeof parseCommandArgs<typeof SERVE_FLAGS>>, number>,
-  warn: (message: string) => void) {
+function serveArgs(
+  values: Exclude<ReturnType<typeof parseCommandArgs<typeof SERVE_FLAGS>>, number>,
+  warn: (message: string) => void,
+) {
   const dir = values['saved-model'];
   if (!dir) throw new UsageError('--saved-model DIR is required');
   const targetOverrides: Record<string, string> = {};
@@ -106,7 +108,9 @@ export async function serveCommand(argv: string[], program: string): Promise<num
     throw error;
   });
   const { port } = server.address() as AddressInfo;
-  const overrides = Object.entries(args.targetOverrides).map(([from, to]) => ` ${from} → ${to}`).join(',');
+  const overrides = Object.entries(args.targetOverrides)
+    .map(([from, to]) => ` ${from} → ${to}`)
+    .join(',');
   console.log(`serving ${args.dir} as ${args.name}${overrides ? ` (target override${overrides})` : ''}`);
   console.log(`listening on http://${args.host}:${port}/v1/models/${args.name}`);
   await new Promise<void>((resolve) => {

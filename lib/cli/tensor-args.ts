@@ -10,7 +10,8 @@ export interface OutputSpec {
 }
 
 function parseDType(text: string, where: string): DType {
-  if (!isDType(text)) throw new UsageError(`${where}: unknown dtype '${text}' (one of ${Object.keys(DTYPES).join(', ')})`);
+  if (!isDType(text))
+    throw new UsageError(`${where}: unknown dtype '${text}' (one of ${Object.keys(DTYPES).join(', ')})`);
   return text;
 }
 
@@ -34,7 +35,6 @@ function parseInteger(text: string, where: string, min: bigint, max: bigint): bi
   if (value < min || value > max) throw new UsageError(`${where}: ${text} is outside [${min}, ${max}]`);
   return value;
 }
-
 
 function splitValues(text: string, dtype: DType, where: string): string[] {
   if (dtype === 'string' && text.startsWith('[')) {
@@ -98,16 +98,20 @@ export function parseInputSpec(spec: string): { alias: string; tensor: PlainTens
   const perElement = DTYPES[dtype].valuesPerElement;
   let shape: number[];
   if (shapeText === undefined) {
-    if (texts.length % perElement !== 0) throw new UsageError(`${where}: complex values are re,im pairs; got ${texts.length} values`);
+    if (texts.length % perElement !== 0)
+      throw new UsageError(`${where}: complex values are re,im pairs; got ${texts.length} values`);
     shape = [texts.length / perElement];
   } else {
-    shape = shapeText.trim() === '' ? [] : shapeText.split(',').map((d) => {
-      const n = Number(d.trim());
-      if (d.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
-        throw new UsageError(`${where}: shape dimension '${d}' is not a non-negative integer`);
-      }
-      return n;
-    });
+    shape =
+      shapeText.trim() === ''
+        ? []
+        : shapeText.split(',').map((d) => {
+            const n = Number(d.trim());
+            if (d.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
+              throw new UsageError(`${where}: shape dimension '${d}' is not a non-negative integer`);
+            }
+            return n;
+          });
   }
   const expected = shape.reduce((a, b) => a * b, 1) * perElement;
   if (texts.length !== expected) {
@@ -123,4 +127,3 @@ export function parseOutputSpec(spec: string): OutputSpec {
   if (!m) throw new UsageError(`--output ${spec}: expected ALIAS=DTYPE, e.g. y=float32`);
   return { alias: m[1], dtype: parseDType(m[2], `--output ${spec}`) };
 }
-

@@ -27,19 +27,26 @@ function formatComplex(re: string, im: string): string {
 
 function elementTexts(tensor: Tensor): string[] {
   switch (tensor.dtype) {
-    case 'string': return tensor.data.map(formatBytes);
-    case 'bool': return Array.from(tensor.data, (v) => (v ? 'true' : 'false'));
-    case 'float32': return Array.from(tensor.data, formatFloat32);
-    case 'float16': return Array.from(tensor.data, (b) => String(fromFloat16Bits(b)));
-    case 'bfloat16': return Array.from(tensor.data, (b) => String(fromBfloat16Bits(b)));
+    case 'string':
+      return tensor.data.map(formatBytes);
+    case 'bool':
+      return Array.from(tensor.data, (v) => (v ? 'true' : 'false'));
+    case 'float32':
+      return Array.from(tensor.data, formatFloat32);
+    case 'float16':
+      return Array.from(tensor.data, (b) => String(fromFloat16Bits(b)));
+    case 'bfloat16':
+      return Array.from(tensor.data, (b) => String(fromBfloat16Bits(b)));
     case 'complex64':
     case 'complex128': {
       const format = tensor.dtype === 'complex64' ? formatFloat32 : String;
       const out: string[] = [];
-      for (let i = 0; i < tensor.data.length; i += 2) out.push(formatComplex(format(tensor.data[i]), format(tensor.data[i + 1])));
+      for (let i = 0; i < tensor.data.length; i += 2)
+        out.push(formatComplex(format(tensor.data[i]), format(tensor.data[i + 1])));
       return out;
     }
-    default: return Array.from(tensor.data as ArrayLike<number | bigint>, String);
+    default:
+      return Array.from(tensor.data as ArrayLike<number | bigint>, String);
   }
 }
 
@@ -57,8 +64,9 @@ export function formatTensor(alias: string, tensor: Tensor): string {
 }
 
 export function formatInput(alias: string, tensor: PlainTensorInput): string {
-  const data = tensor.dtype === 'string'
-    ? tensor.data.map((s) => (typeof s === 'string' ? new TextEncoder().encode(s) : s))
-    : tensor.data;
+  const data =
+    tensor.dtype === 'string'
+      ? tensor.data.map((s) => (typeof s === 'string' ? new TextEncoder().encode(s) : s))
+      : tensor.data;
   return formatTensor(alias, { ...tensor, shape: Array.from(tensor.shape), data } as Tensor);
 }

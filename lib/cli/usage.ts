@@ -18,12 +18,15 @@ type FlagValues<O extends FlagOptions> = ReturnType<typeof parseArgs<{ args: str
  * command is done: 0 after printing `usage` for --help, 2 after a usage error.
  */
 export function parseCommandArgs<const O extends FlagOptions>(
-  argv: string[], options: O, prefix: string, usage: string,
+  argv: string[],
+  options: O,
+  prefix: string,
+  usage: string,
 ): FlagValues<O> | number {
   let values: FlagValues<O> & { help?: boolean };
   try {
-    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } }).values as
-      FlagValues<O> & { help?: boolean };
+    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } } })
+      .values as FlagValues<O> & { help?: boolean };
   } catch (error) {
     return usageFailure(prefix, error as Error, usage);
   }

@@ -43,11 +43,15 @@ function patchArguments(args) {
 
 for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork']) {
   const original = childProcess[name];
-  const wrapped = function (...args) { return original.apply(this, patchArguments(args)); };
+  const wrapped = function (...args) {
+    return original.apply(this, patchArguments(args));
+  };
   // util.promisify(execFile/exec) goes through this symbol (resolving { stdout, stderr }).
   const custom = original[promisify.custom];
   if (typeof custom === 'function') {
-    wrapped[promisify.custom] = function (...args) { return custom.apply(this, patchArguments(args)); };
+    wrapped[promisify.custom] = function (...args) {
+      return custom.apply(this, patchArguments(args));
+    };
   }
   Object.defineProperty(wrapped, 'name', { value: name });
   childProcess[name] = wrapped;

@@ -45,9 +45,9 @@ TEST(CodecTest, LargeNumericContentIsSentFromTheTensor) {
   const Tensor large = AsTensor(Floats(16384));  // 64 KiB
   Tensor text(tensorflow::DT_STRING, tensorflow::TensorShape({1}));
   text.flat<tensorflow::tstring>()(0) = std::string(10000, 's');
-  auto encoded = EncodePredictRequest(
-      Request({{"a", AsTensor(Floats(4))}, {"b", large}, {"c", text}}),
-      TensorEncoding::kTensorContent);
+  auto encoded =
+      EncodePredictRequest(Request({{"a", AsTensor(Floats(4))}, {"b", large}, {"c", text}}),
+                           TensorEncoding::kTensorContent);
   ASSERT_TRUE(encoded.ok()) << encoded.status();
   // frame (spec, a, b's header) | b's content | frame (c, output filter)
   ASSERT_EQ(encoded->pieces.size(), 3u);
@@ -67,8 +67,8 @@ TEST(CodecTest, SmallContentAndTypedFieldsStayInTheFrame) {
   EXPECT_EQ(small->pieces.size(), 1u);
   EXPECT_TRUE(small->referenced.empty());
 
-  auto typed = EncodePredictRequest(Request({{"x", AsTensor(Floats(16384))}}),
-                                    TensorEncoding::kTypedFields);
+  auto typed =
+      EncodePredictRequest(Request({{"x", AsTensor(Floats(16384))}}), TensorEncoding::kTypedFields);
   ASSERT_TRUE(typed.ok()) << typed.status();
   EXPECT_EQ(typed->pieces.size(), 1u);
   EXPECT_TRUE(typed->referenced.empty());
@@ -86,9 +86,8 @@ TEST(CodecTest, TheEncodedRequestKeepsTheInputAlive) {
   }
   ASSERT_EQ(encoded->pieces.size(), 3u);
   // Read after every other reference to the buffer is gone (ASan checks it).
-  EXPECT_EQ(encoded->pieces[1],
-            absl::string_view(reinterpret_cast<const char*>(values.data()),
-                              values.size() * sizeof(float)));
+  EXPECT_EQ(encoded->pieces[1], absl::string_view(reinterpret_cast<const char*>(values.data()),
+                                                  values.size() * sizeof(float)));
 }
 
 // A PredictResponse with one outputs entry per (alias, TensorProto).

@@ -73,7 +73,8 @@ class FakeServable : public InProcessServable {
  private:
   class Handle : public RpcHandle {
    public:
-    explicit Handle(std::shared_ptr<std::atomic<bool>> cancelled) : cancelled_(std::move(cancelled)) {}
+    explicit Handle(std::shared_ptr<std::atomic<bool>> cancelled)
+        : cancelled_(std::move(cancelled)) {}
     void Cancel() override { cancelled_->store(true); }
 
    private:
@@ -119,10 +120,11 @@ class InProcessStubTest : public ::testing::Test {
     ASSERT_TRUE(ServeInProcess("held", version, call->servable, {}).ok());
     auto kernel = KernelHarness::Create(InProcess("held"));
     ASSERT_TRUE(kernel.ok()) << kernel.status();
-    (*kernel)->Start({"x"}, {AsTensor<float>({1})}, {"y", "version"}, manager, [call](KernelResult r) {
-      call->result = std::move(r);
-      call->finished.Notify();
-    });
+    (*kernel)->Start({"x"}, {AsTensor<float>({1})}, {"y", "version"}, manager,
+                     [call](KernelResult r) {
+                       call->result = std::move(r);
+                       call->finished.Notify();
+                     });
   }
 
   static std::string Message(const KernelResult& result) {

@@ -26,21 +26,20 @@ void KernelHarness::Start(const std::vector<std::string>& input_aliases,
     on_done({prepared.status(), {}});
     return;
   }
-  StartRemotePredictCall(
-      *std::move(prepared), inputs, cancellation_manager, call_options,
-      [on_done = std::move(on_done)](RemotePredictCallResult call) {
-        KernelResult result{call.status, {}};
-        if (call.status.ok()) {
-          Tensor code(tensorflow::DT_INT32, {});
-          code.scalar<int32_t>()() = call.status_code;
-          Tensor message(tensorflow::DT_STRING, {});
-          message.scalar<tensorflow::tstring>()() = call.status_error_message;
-          result.outputs = {code, message};
-          result.outputs.insert(result.outputs.end(), call.outputs.begin(),
-                                call.outputs.end());
-        }
-        on_done(std::move(result));
-      });
+  StartRemotePredictCall(*std::move(prepared), inputs, cancellation_manager, call_options,
+                         [on_done = std::move(on_done)](RemotePredictCallResult call) {
+                           KernelResult result{call.status, {}};
+                           if (call.status.ok()) {
+                             Tensor code(tensorflow::DT_INT32, {});
+                             code.scalar<int32_t>()() = call.status_code;
+                             Tensor message(tensorflow::DT_STRING, {});
+                             message.scalar<tensorflow::tstring>()() = call.status_error_message;
+                             result.outputs = {code, message};
+                             result.outputs.insert(result.outputs.end(), call.outputs.begin(),
+                                                   call.outputs.end());
+                           }
+                           on_done(std::move(result));
+                         });
 }
 
 KernelResult KernelHarness::Run(const std::vector<std::string>& input_aliases,
@@ -49,11 +48,10 @@ KernelResult KernelHarness::Run(const std::vector<std::string>& input_aliases,
                                 tensorflow::CancellationManager* cancellation_manager) {
   absl::Notification finished;
   KernelResult result;
-  Start(input_aliases, inputs, output_aliases, cancellation_manager,
-        [&](KernelResult r) {
-          result = std::move(r);
-          finished.Notify();
-        });
+  Start(input_aliases, inputs, output_aliases, cancellation_manager, [&](KernelResult r) {
+    result = std::move(r);
+    finished.Notify();
+  });
   finished.WaitForNotification();
   return result;
 }

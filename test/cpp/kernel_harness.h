@@ -27,8 +27,7 @@ struct KernelResult {
 
 class KernelHarness {
  public:
-  static absl::StatusOr<std::unique_ptr<KernelHarness>> Create(
-      const KernelAttributes& attributes);
+  static absl::StatusOr<std::unique_ptr<KernelHarness>> Create(const KernelAttributes& attributes);
 
   void Start(const std::vector<std::string>& input_aliases,
              const std::vector<tensorflow::Tensor>& inputs,

@@ -35,8 +35,7 @@ class MockPredictionServiceStub {
     if (channel.target_address.empty()) {
       return absl::InvalidArgumentError("target_address must not be empty");
     }
-    return std::unique_ptr<MockPredictionServiceStub>(
-        new MockPredictionServiceStub(channel));
+    return std::unique_ptr<MockPredictionServiceStub>(new MockPredictionServiceStub(channel));
   }
 
   std::unique_ptr<RpcHandle> Predict(PredictRequest request, int64_t deadline_millis,
@@ -59,8 +58,7 @@ class MockPredictionServiceStub {
     std::shared_ptr<std::atomic<bool>> cancelled_;
   };
 
-  explicit MockPredictionServiceStub(ChannelSettings channel)
-      : channel_(std::move(channel)) {}
+  explicit MockPredictionServiceStub(ChannelSettings channel) : channel_(std::move(channel)) {}
   ChannelSettings channel_;
 };
 

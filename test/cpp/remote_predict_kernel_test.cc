@@ -6,17 +6,16 @@
 
 #include "cpp/kernel/call_cancellation.h"
 #include "cpp/kernel/channel_options.h"
-#include "cpp/kernel/target_metadata.h"
 #include "cpp/kernel/remote_predict_op.h"
+#include "cpp/kernel/target_metadata.h"
 #include "kernel_harness.h"
 #include "mock_prediction_service_stub.h"
 #include "tensor_test_util.h"
 
 namespace tfsrp {
 
-REGISTER_KERNEL_BUILDER(
-    Name("TfServingRemotePredict").Device(tensorflow::DEVICE_CPU).Label("mock"),
-    RemotePredictOp<MockPredictionServiceStub>);
+REGISTER_KERNEL_BUILDER(Name("TfServingRemotePredict").Device(tensorflow::DEVICE_CPU).Label("mock"),
+                        RemotePredictOp<MockPredictionServiceStub>);
 
 namespace {
 
@@ -112,8 +111,8 @@ TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
   attributes.signature_name = "sig";
   attributes.input_types = {DT_FLOAT, DT_INT64};
   auto kernel = MakeKernel(attributes);
-  KernelResult result = kernel->Run({"x", "k"}, {AsTensor<float>({1, 2}), AsTensor<int64_t>({5})},
-                                    {"y", "n", "s"});
+  KernelResult result =
+      kernel->Run({"x", "k"}, {AsTensor<float>({1, 2}), AsTensor<int64_t>({5})}, {"y", "n", "s"});
   ASSERT_TRUE(result.status.ok()) << result.status;
   EXPECT_EQ(seen.channel.target_address, "mock:0");
   EXPECT_EQ(seen.channel.max_send_message_bytes, 0);
@@ -123,8 +122,7 @@ TEST_F(RemotePredictKernelTest, SendsTheRequestAndOrdersOutputsByAlias) {
   EXPECT_EQ(seen.request.model_spec.signature_name, "sig");
   ASSERT_EQ(seen.request.inputs.size(), 2u);
   EXPECT_EQ(seen.request.inputs[0].alias, "x");
-  ExpectTensorEqual<float>(seen.request.inputs[0].tensor,
-                                             AsTensor<float>({1, 2}));
+  ExpectTensorEqual<float>(seen.request.inputs[0].tensor, AsTensor<float>({1, 2}));
   EXPECT_EQ(seen.request.inputs[1].alias, "k");
   EXPECT_EQ(seen.request.output_filter, (std::vector<std::string>{"y", "n", "s"}));
   EXPECT_EQ(result.outputs[0].scalar<int32_t>()(), 0);
@@ -290,8 +288,8 @@ TEST_F(RemotePredictKernelTest, RpcErrorInStatusModeGivesCodeMessageAndZeroScala
 }
 
 TEST_F(RemotePredictKernelTest, MissingAliasFailsNamingIt) {
-  RespondWith(absl::OkStatus(), Outputs({{"y", AsTensor<float>({1})},
-                                         {"s", AsTensor<float>({1})}}));
+  RespondWith(absl::OkStatus(),
+              Outputs({{"y", AsTensor<float>({1})}, {"s", AsTensor<float>({1})}}));
   KernelResult result = RunTwoOutputs(true);
   EXPECT_FALSE(result.status.ok());
   EXPECT_CONTAINS(result.status.message(), "no output named 'n'");
@@ -304,9 +302,8 @@ TEST_F(RemotePredictKernelTest, MissingAliasFailsNamingIt) {
 
 TEST_F(RemotePredictKernelTest, DtypeMismatchIsInvalidArgumentNamingBothDtypes) {
   Tensor s(DT_STRING, TensorShape({}));
-  RespondWith(absl::OkStatus(), Outputs({{"y", AsTensor<double>({1.0})},
-                                         {"n", AsTensor<int64_t>({1})},
-                                         {"s", s}}));
+  RespondWith(absl::OkStatus(),
+              Outputs({{"y", AsTensor<double>({1.0})}, {"n", AsTensor<int64_t>({1})}, {"s", s}}));
   KernelResult result = RunTwoOutputs(true);
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_CONTAINS(result.status.message(), "'y'");
@@ -379,9 +376,8 @@ TEST_F(RemotePredictKernelTest, CompletionInsideTheCancelCallbackDoesNotDeadlock
   pending.started.WaitForNotification();
   // Complete from a cancellation callback registered after the kernel's, as a
   // transport that completes synchronously inside TryCancel would.
-  manager.RegisterCallback(manager.get_cancellation_token(), [&] {
-    pending.call.done(absl::CancelledError("cancelled"), {});
-  });
+  manager.RegisterCallback(manager.get_cancellation_token(),
+                           [&] { pending.call.done(absl::CancelledError("cancelled"), {}); });
   manager.StartCancel();
   ASSERT_TRUE(pending.finished.HasBeenNotified());
   EXPECT_EQ(pending.result.outputs[0].scalar<int32_t>()(), 1);

@@ -237,8 +237,8 @@ static int split_tensor_name(Failure* f, const char* tensor, size_t n, char** op
     const char* digits = colon + 1;
     size_t digit_count = n - (size_t)(digits - tensor);
     if (digit_count == 0 || digit_count > 6 || strspn(digits, "0123456789") < digit_count) {
-      failf(f, TF_INVALID_ARGUMENT, "bad tensor name '%.*s': expected <operation>[:<index>]", (int)n,
-            tensor);
+      failf(f, TF_INVALID_ARGUMENT, "bad tensor name '%.*s': expected <operation>[:<index>]",
+            (int)n, tensor);
       return 0;
     }
     *index = atoi(digits);
@@ -343,8 +343,9 @@ static TF_Tensor* make_input_tensor(Failure* f, const InputSpec* in) {
     }
   }
   if (got != count) {
-    failf(f, TF_INVALID_ARGUMENT, "bad --input '%s': the shape holds %" PRId64 " values, got %" PRId64,
-          in->spec, count, got);
+    failf(f, TF_INVALID_ARGUMENT,
+          "bad --input '%s': the shape holds %" PRId64 " values, got %" PRId64, in->spec, count,
+          got);
     TF_DeleteTensor(tensor);
     return NULL;
   }
@@ -424,7 +425,7 @@ typedef int (*UnserveInProcessFn)(const char*, int64_t, char*, size_t);
 /* Serves each "<model>=<version>:<dir>" of `specs` through the op library's C entry point. */
 static int serve_in_process(Failure* f, const char* op_library, char** specs, int count) {
   if (count == 0) return 1;
-  void* handle = dlopen(op_library, RTLD_NOW | RTLD_NOLOAD);  /* TF_LoadLibrary's copy */
+  void* handle = dlopen(op_library, RTLD_NOW | RTLD_NOLOAD); /* TF_LoadLibrary's copy */
   ServeInProcessFn serve = handle ? (ServeInProcessFn)dlsym(handle, "TfsrpServeInProcess") : NULL;
   if (handle) dlclose(handle);
   if (serve == NULL) {
@@ -440,8 +441,8 @@ static int serve_in_process(Failure* f, const char* op_library, char** specs, in
     }
     *eq = '\0';
     char error[512] = "";
-    const int code = serve(specs[i], strtoll(eq + 1, NULL, 10), colon + 1, NULL, NULL, error,
-                           sizeof error);
+    const int code =
+        serve(specs[i], strtoll(eq + 1, NULL, 10), colon + 1, NULL, NULL, error, sizeof error);
     *eq = '=';
     if (code != 0) {
       failf(f, (TF_Code)code, "--serve '%s': %s", specs[i], error);
@@ -547,17 +548,19 @@ int main(int argc, char** argv) {
   session_options = TF_NewSessionOptions();
   graph = TF_NewGraph();
   const char* tags[] = {"serve"};
-  session = TF_LoadSessionFromSavedModel(session_options, NULL, argv[2], tags, 1, graph, NULL,
-                                         status);
+  session =
+      TF_LoadSessionFromSavedModel(session_options, NULL, argv[2], tags, 1, graph, NULL, status);
   if (!check(f, status, "TF_LoadSessionFromSavedModel")) goto done;
 
   for (int i = 0; i < num_inputs; ++i) {
-    if (!resolve(f, graph, inputs[i].op_name, inputs[i].index, inputs[i].spec, &feeds[i])) goto done;
+    if (!resolve(f, graph, inputs[i].op_name, inputs[i].index, inputs[i].spec, &feeds[i]))
+      goto done;
     const TF_DataType want = TF_OperationOutputType(feeds[i]);
     if (want != inputs[i].type) {
       const DType* known = dtype_by_type(want);
-      failf(f, TF_INVALID_ARGUMENT, "--input '%s': the graph's tensor has dtype %s (TF_DataType %d)",
-            inputs[i].spec, known ? known->name : "other", (int)want);
+      failf(f, TF_INVALID_ARGUMENT,
+            "--input '%s': the graph's tensor has dtype %s (TF_DataType %d)", inputs[i].spec,
+            known ? known->name : "other", (int)want);
       goto done;
     }
     feed_values[i] = make_input_tensor(f, &inputs[i]);
@@ -576,7 +579,8 @@ int main(int argc, char** argv) {
   text_append(&json, "{\"outputs\":[", 12);
   for (int i = 0; i < num_outputs; ++i) {
     if (fetch_values[i] == NULL || dtype_by_type(TF_TensorType(fetch_values[i])) == NULL) {
-      failf(f, TF_UNIMPLEMENTED, "--output %s: dtype TF_DataType %d is not float32, int32, int64 or string",
+      failf(f, TF_UNIMPLEMENTED,
+            "--output %s: dtype TF_DataType %d is not float32, int32, int64 or string",
             outputs[i].name, fetch_values[i] ? (int)TF_TensorType(fetch_values[i]) : -1);
       goto done;
     }
@@ -627,7 +631,8 @@ done:
     text_json_string(&error, failure.message.data ? failure.message.data : "",
                      failure.message.length);
     text_append(&error, "}}", 2);
-    printf("%s\n", error.failed ? "{\"error\":{\"code\":8,\"message\":\"out of memory\"}}" : error.data);
+    printf("%s\n",
+           error.failed ? "{\"error\":{\"code\":8,\"message\":\"out of memory\"}}" : error.data);
     free(error.data);
     exit_code = 1;
   }

@@ -57,13 +57,11 @@ class TestReactor : public grpc::ServerGenericBidiReactor {
   void OnReadDone(bool ok) override {
     if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, ""));
     if (method_ == "/test.Echo/Echo")
-      return StartWriteAndFinish(&request_, grpc::WriteOptions(),
-                                 grpc::Status::OK);
+      return StartWriteAndFinish(&request_, grpc::WriteOptions(), grpc::Status::OK);
     std::vector<grpc::Slice> slices;
     (void)request_.Dump(&slices);
     std::string ms;
-    for (const auto& s : slices)
-      ms.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const auto& s : slices) ms.append(reinterpret_cast<const char*>(s.begin()), s.size());
     if (method_ != "/test.Echo/Slow") {
       std::string reply = method_ == "/test.Echo/Who" ? state_->name : ctx_->peer();
       if (method_ == "/test.Echo/Metadata") {
@@ -78,12 +76,10 @@ class TestReactor : public grpc::ServerGenericBidiReactor {
     }
     alarm_.Set(std::chrono::system_clock::now() + milliseconds(std::atoi(ms.c_str())),
                [this](bool fired) {
-                 if (!fired)
-                   return Finish(grpc::Status(grpc::StatusCode::CANCELLED, ""));
+                 if (!fired) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, ""));
                  grpc::Slice done("done");
                  response_ = grpc::ByteBuffer(&done, 1);
-                 StartWriteAndFinish(&response_, grpc::WriteOptions(),
-                                     grpc::Status::OK);
+                 StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
                });
   }
 
@@ -103,8 +99,7 @@ class TestService : public grpc::CallbackGenericService {
   ServerState state;
 
  private:
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* ctx) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     return new TestReactor(ctx, &state);
   }
 };
@@ -114,8 +109,8 @@ class TestServer {
   explicit TestServer(const std::string& name = "main", int port = 0) {
     service_.state.name = name;
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:" + std::to_string(port),
-                             grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                             &port_);
     builder.SetMaxReceiveMessageSize(-1);
     builder.SetMaxSendMessageSize(-1);
     builder.RegisterCallbackGenericService(&service_);
@@ -148,17 +143,15 @@ struct Result {
   bool release_in_callback = false;  // give the chunks back before returning
   Clock::time_point finished;
 
-  static void Done(void* self, int status, const char* message,
-                   size_t message_len, const tfsrp_chunk* chunks,
-                   size_t chunk_count, tfsrp_response* response) {
+  static void Done(void* self, int status, const char* message, size_t message_len,
+                   const tfsrp_chunk* chunks, size_t chunk_count, tfsrp_response* response) {
     auto* r = static_cast<Result*>(self);
     std::lock_guard<std::mutex> lock(r->mu);
     ++r->invocations;
     r->status = status;
     r->message.assign(message, message_len);
     r->response.clear();
-    for (size_t i = 0; i < chunk_count; ++i)
-      r->response.append(chunks[i].data, chunks[i].len);
+    for (size_t i = 0; i < chunk_count; ++i) r->response.append(chunks[i].data, chunks[i].len);
     r->chunks = chunk_count;
     if (r->release_in_callback) {
       tfsrp_response_release(response);
@@ -181,9 +174,8 @@ void FreeRequest(void* p) {
 }
 
 // A request in one malloc'd piece, freed by the transport.
-tfsrp_call* Start(tfsrp_channel* channel, const std::string& method,
-                  const std::string& body, int64_t deadline_ms, Result* r,
-                  const tfsrp_call_options* options = nullptr) {
+tfsrp_call* Start(tfsrp_channel* channel, const std::string& method, const std::string& body,
+                  int64_t deadline_ms, Result* r, const tfsrp_call_options* options = nullptr) {
   char* request = static_cast<char*>(std::malloc(body.size() + 1));
   std::memcpy(request, body.data(), body.size());
   tfsrp_piece piece{request, body.size(), FreeRequest, request};
@@ -203,8 +195,7 @@ struct Referenced {
 
 void WaitFor(const std::atomic<int>& value, int expected) {
   auto give_up = Clock::now() + milliseconds(2000);
-  while (value != expected && Clock::now() < give_up)
-    std::this_thread::sleep_for(milliseconds(1));
+  while (value != expected && Clock::now() < give_up) std::this_thread::sleep_for(milliseconds(1));
 }
 
 // Starts `method` and waits for it: {status, response or message}.
@@ -310,8 +301,8 @@ TEST(TransportTest, PiecesAreSentInOrderAndReleasedOnce) {
   ASSERT_TRUE(r.Wait());
   tfsrp_call_release(call);
   EXPECT_EQ(r.status, 0) << r.message;
-  const std::string expected = "head:" + referenced.parts[0] + std::string(5000, 'm') +
-                               referenced.parts[2];
+  const std::string expected =
+      "head:" + referenced.parts[0] + std::string(5000, 'm') + referenced.parts[2];
   EXPECT_EQ(r.response.size(), expected.size());
   EXPECT_TRUE(r.response == expected);
   WaitFor(referenced.releases, 3);
@@ -424,9 +415,8 @@ TEST(TransportTest, DeadPortIsUnavailable) {
 }
 
 TEST(TransportTest, UnsupportedTargetsAreRejected) {
-  for (const char* target :
-       {"", "xds:///foo", "http://host:80", "garbage", "host:", ":80",
-        "host:port", "unix-abstract:foo", "dns:", "host :80", "a/b:80"}) {
+  for (const char* target : {"", "xds:///foo", "http://host:80", "garbage", "host:", ":80",
+                             "host:port", "unix-abstract:foo", "dns:", "host :80", "a/b:80"}) {
     ChannelHandle ch(target);
     EXPECT_EQ(ch.channel, nullptr) << target;
     EXPECT_EQ(ch.error, std::string("target_address '") + target +
@@ -441,8 +431,8 @@ TEST(TransportTest, UnsupportedTargetsAreRejected) {
 
 TEST(TransportTest, SupportedTargetsAreAccepted) {
   for (const char* target :
-       {"localhost:1", "[::1]:1", "dns:///localhost:1", "ipv4:127.0.0.1:1",
-        "ipv6:[::1]:1", "unix:/tmp/tfsrp-none.sock", "my-host.example_1:443"}) {
+       {"localhost:1", "[::1]:1", "dns:///localhost:1", "ipv4:127.0.0.1:1", "ipv6:[::1]:1",
+        "unix:/tmp/tfsrp-none.sock", "my-host.example_1:443"}) {
     ChannelHandle ch(target);
     EXPECT_NE(ch.channel, nullptr) << target << ": " << ch.error;
   }
@@ -477,8 +467,8 @@ TEST(TransportTest, TwoHundredConcurrentCalls) {
   std::vector<Result> results(kCalls);
   std::vector<tfsrp_call*> calls;
   for (int i = 0; i < kCalls; ++i)
-    calls.push_back(Start(ch.channel, "/test.Echo/Echo",
-                          "payload-" + std::to_string(i), 10000, &results[i]));
+    calls.push_back(
+        Start(ch.channel, "/test.Echo/Echo", "payload-" + std::to_string(i), 10000, &results[i]));
   for (int i = 0; i < kCalls; ++i) {
     ASSERT_TRUE(results[i].Wait()) << i;
     EXPECT_EQ(results[i].status, 0) << i << ": " << results[i].message;
@@ -511,14 +501,14 @@ TEST(TransportTest, RefusedCallReleasesEveryPiece) {
   Referenced referenced;
   referenced.parts = {"one", "two"};
   const char copied[] = "three";
-  tfsrp_piece pieces[] = {referenced.Piece(0), {copied, 5, nullptr, nullptr},
-                          referenced.Piece(1)};
+  tfsrp_piece pieces[] = {referenced.Piece(0), {copied, 5, nullptr, nullptr}, referenced.Piece(1)};
   Result r;
   EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, nullptr, pieces, 3, 0, nullptr, &Result::Done, &r),
             nullptr);
   EXPECT_EQ(referenced.releases, 2);
-  EXPECT_EQ(tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces, 3, 0, nullptr, nullptr, &r),
-            nullptr);
+  EXPECT_EQ(
+      tfsrp_call_start_pieces(ch.channel, "/test.Echo/Echo", pieces, 3, 0, nullptr, nullptr, &r),
+      nullptr);
   EXPECT_EQ(referenced.releases, 4);
   EXPECT_EQ(r.invocations, 0);
   tfsrp_response_release(nullptr);  // a no-op
@@ -553,7 +543,7 @@ TEST(TransportTest, RoundRobinSpreadsCallsOverEveryAddress) {
   options.load_balancing_policy = "round_robin";
   ChannelHandle ch(servers->ipv4(), &options);
   ASSERT_NE(ch.channel, nullptr) << ch.error;
-  CallAndWait(ch.channel, "/test.Echo/Who", "");  // connect
+  CallAndWait(ch.channel, "/test.Echo/Who", "");   // connect
   std::this_thread::sleep_for(milliseconds(200));  // every subchannel ready
   std::map<std::string, int> count = WhoAnswers(ch.channel, 300);
   EXPECT_EQ(count.size(), 3u);

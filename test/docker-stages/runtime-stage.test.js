@@ -18,7 +18,11 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const {
-  dockerfileStages, stageChain, runCommand, composeServiceBlock, composeValue,
+  dockerfileStages,
+  stageChain,
+  runCommand,
+  composeServiceBlock,
+  composeValue,
 } = require('../support/docker_files');
 const { startReferenceServer } = require('../support/reference_server');
 
@@ -39,7 +43,11 @@ function run(command, args, options = {}) {
 }
 
 function check(result, what) {
-  assert.equal(result.status, 0, `${what} exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  assert.equal(
+    result.status,
+    0,
+    `${what} exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+  );
   return result.stdout;
 }
 
@@ -89,16 +97,32 @@ function layNodeSlim(rootfs) {
     fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(rootfs, 'usr/local/bin/npx'));
   }
   check(run('chroot', [rootfs, 'groupadd', '--gid', '1000', 'node']), 'groupadd node');
-  check(run('chroot', [rootfs, 'useradd', '--uid', '1000', '--gid', 'node', '--shell', '/bin/bash', '--create-home', 'node']),
-    'useradd node');
+  check(
+    run('chroot', [
+      rootfs,
+      'useradd',
+      '--uid',
+      '1000',
+      '--gid',
+      'node',
+      '--shell',
+      '/bin/bash',
+      '--create-home',
+      'node',
+    ]),
+    'useradd node',
+  );
   return { PATH: DOCKER_PATH, NODE_VERSION: process.versions.node };
 }
 
 /** uid and gid of a Dockerfile USER (name or uid[:gid]) in the rootfs's /etc/passwd. */
 function resolveUser(rootfs, user) {
   const [name, group] = user.split(':');
-  const entry = fs.readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8').split('\n')
-    .map((line) => line.split(':')).find((f) => f[0] === name || f[2] === name);
+  const entry = fs
+    .readFileSync(path.join(rootfs, 'etc/passwd'), 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((f) => f[0] === name || f[2] === name);
   assert.ok(entry, `USER ${user}: not in the image's /etc/passwd`);
   return { uid: Number(entry[2]), gid: group === undefined ? Number(entry[3]) : Number(group), home: entry[5] };
 }
@@ -137,7 +161,14 @@ class StageRootfs {
   chrootArgs(argv, { cwd = this.workdir, user = this.user } = {}) {
     const { uid, gid } = resolveUser(this.rootfs, user);
     const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    return [`--userspec=${uid}:${gid}`, `--groups=${gid}`, this.rootfs, '/bin/sh', '-c', `cd '${cwd}' && exec ${quoted}`];
+    return [
+      `--userspec=${uid}:${gid}`,
+      `--groups=${gid}`,
+      this.rootfs,
+      '/bin/sh',
+      '-c',
+      `cd '${cwd}' && exec ${quoted}`,
+    ];
   }
 
   processEnv(user = this.user) {
@@ -145,7 +176,11 @@ class StageRootfs {
   }
 
   exec(argv, options = {}) {
-    return run('chroot', this.chrootArgs(argv, options), { env: this.processEnv(options.user), timeout: 300000, ...options.spawn });
+    return run('chroot', this.chrootArgs(argv, options), {
+      env: this.processEnv(options.user),
+      timeout: 300000,
+      ...options.spawn,
+    });
   }
 
   spawn(argv) {
@@ -173,8 +208,10 @@ class StageRootfs {
       } else if (keyword === 'CMD') {
         this.cmd = parseCommand(args);
       } else if (keyword === 'RUN') {
-        const result = run('chroot', this.chrootArgs(['/bin/sh', '-c', runCommand(instruction)]),
-          { env: this.processEnv(), timeout: 600000 });
+        const result = run('chroot', this.chrootArgs(['/bin/sh', '-c', runCommand(instruction)]), {
+          env: this.processEnv(),
+          timeout: 600000,
+        });
         this.runOutputs.push(check(result, `${where} ${runCommand(instruction)}`) + result.stderr);
       } else if (keyword === 'COPY') {
         this.copy(args, buildStageName, where);
@@ -189,14 +226,24 @@ class StageRootfs {
     const words = args.split(' ');
     const flags = words.filter((w) => w.startsWith('--'));
     const paths = words.filter((w) => !w.startsWith('--'));
-    assert.deepEqual(flags, [`--from=${buildStageName}`], `${where}: only COPY --from=${buildStageName} is carried out here`);
+    assert.deepEqual(
+      flags,
+      [`--from=${buildStageName}`],
+      `${where}: only COPY --from=${buildStageName} is carried out here`,
+    );
     const dest = paths.pop();
     const target = this.inside(dest);
     for (const source of paths) {
-      assert.ok(source.startsWith(`${BUILD_STAGE_WORKDIR}/`), `${where}: ${source} is outside the build stage's ${BUILD_STAGE_WORKDIR}`);
+      assert.ok(
+        source.startsWith(`${BUILD_STAGE_WORKDIR}/`),
+        `${where}: ${source} is outside the build stage's ${BUILD_STAGE_WORKDIR}`,
+      );
       const local = path.join(ROOT, source.slice(BUILD_STAGE_WORKDIR.length + 1));
-      assert.ok(fs.existsSync(local), `${where}: the build stage does not make ${source} (no ${path.relative(ROOT, local)} here)`);
-      const real = fs.realpathSync(local);  // Docker follows a symlink named as the source
+      assert.ok(
+        fs.existsSync(local),
+        `${where}: the build stage does not make ${source} (no ${path.relative(ROOT, local)} here)`,
+      );
+      const real = fs.realpathSync(local); // Docker follows a symlink named as the source
       if (fs.statSync(real).isDirectory()) {
         fs.mkdirSync(target, { recursive: true });
         check(run('cp', ['-a', `${real}/.`, target]), `${where} ${source}`);
@@ -211,17 +258,24 @@ class StageRootfs {
 
 function freePort() {
   return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = /** @type {net.AddressInfo} */ (server.address());
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
 /** Mount points at or under dir, deepest first. */
 function mountsUnder(dir) {
-  return fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1])
-    .filter((m) => m && (m === dir || m.startsWith(`${dir}/`))).sort((a, b) => b.length - a.length);
+  return fs
+    .readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
 }
 
 describe('docker/Dockerfile runtime and composed-model stages, carried out in a Debian 12 chroot', function () {
@@ -253,7 +307,10 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
     const install = build.instructions.findIndex((x) => x.keyword === 'RUN' && /^npm install\b/.test(runCommand(x)));
     assert.notEqual(install, -1, 'the build stage runs npm install');
     for (const x of build.instructions.slice(install + 1).filter((i) => i.keyword === 'RUN')) {
-      check(run('bash', ['-c', runCommand(x)], { cwd: ROOT, timeout: 600000 }), `Dockerfile:${x.line} ${runCommand(x)}`);
+      check(
+        run('bash', ['-c', runCommand(x)], { cwd: ROOT, timeout: 600000 }),
+        `Dockerfile:${x.line} ${runCommand(x)}`,
+      );
     }
 
     const base = baseRootfs();
@@ -315,7 +372,8 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
   it('runtime: every packaged library resolves inside the image (ldd in the chroot); only libtensorflow_cc is left out', function () {
     const platform = `${BUILD_STAGE_WORKDIR}/node_modules/${PLATFORM}`;
     const files = ['build/Release', 'deps/libtensorflow/lib'].flatMap((dir) =>
-      fs.readdirSync(path.join(image.rootfs, platform, dir)).map((name) => `${platform}/${dir}/${name}`));
+      fs.readdirSync(path.join(image.rootfs, platform, dir)).map((name) => `${platform}/${dir}/${name}`),
+    );
     assert.ok(files.length >= 6, files.join(' '));
     const missing = [];
     for (const file of files) {
@@ -325,17 +383,20 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
     }
     assert.deepEqual(missing, ['tfsrp_saved_model.node: libtensorflow_cc.so.2 => not found']);
     assert.equal(check(run('find', [image.rootfs, '-xdev', '-name', 'libtensorflow_cc*']), 'find').trim(), '');
-    assert.equal(check(image.exec(['sh', '-c', 'command -v cc c++ gcc g++ cmake make python3 || true']), 'command -v').trim(), '');
+    assert.equal(
+      check(image.exec(['sh', '-c', 'command -v cc c++ gcc g++ cmake make python3 || true']), 'command -v').trim(),
+      '',
+    );
   });
 
-  it('runtime: the entry point with the default CMD, as the image\'s user, prints the CLI\'s help', function () {
+  it("runtime: the entry point with the default CMD, as the image's user, prints the CLI's help", function () {
     const help = image.exec([...image.entrypoint, ...image.cmd]);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /\bserve\b/);
     assert.match(help.stdout, /fetch-libtensorflow-cc/);
   });
 
-  it('runtime: run() and runReturningStatus() inside the image call TF Serving on the host\'s loopback', function () {
+  it("runtime: run() and runReturningStatus() inside the image call TF Serving on the host's loopback", function () {
     const script = `
       const api = require('${BUILD_STAGE_WORKDIR}');
       (async () => {
@@ -355,7 +416,10 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
     const report = JSON.parse(check(result, 'node -e (run, runReturningStatus)'));
     assert.deepEqual(report.y, [2.5, 3, 4.5]);
     assert.equal(report.status, 5);
-    assert.equal(report.opLibrary, `${BUILD_STAGE_WORKDIR}/node_modules/${PLATFORM}/build/Release/libtfserving_remote_predict_op.so`);
+    assert.equal(
+      report.opLibrary,
+      `${BUILD_STAGE_WORKDIR}/node_modules/${PLATFORM}/build/Release/libtfserving_remote_predict_op.so`,
+    );
     assert.equal(report.cc, false);
     assert.match(report.savedModel, /npx tfserving-remote-predict fetch-libtensorflow-cc/);
   });
@@ -363,8 +427,10 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
   it('runtime: the image is the slim base plus the package, well under the 1.1 GB of a source-built one', function () {
     assert.ok(sizes.runtime, 'the runtime stage was built');
     const added = sizes.runtime - sizes.base;
-    console.log(`      debootstrap minbase + Node.js ${process.versions.node} (the node:20-bookworm-slim stand-in): ` +
-      `${megabytes(sizes.base)}; runtime stage: ${megabytes(sizes.runtime)} (+${megabytes(added)})`);
+    console.log(
+      `      debootstrap minbase + Node.js ${process.versions.node} (the node:20-bookworm-slim stand-in): ` +
+        `${megabytes(sizes.base)}; runtime stage: ${megabytes(sizes.runtime)} (+${megabytes(added)})`,
+    );
     assert.ok(added < 150e6, `the runtime stage adds ${megabytes(added)}`);
   });
 
@@ -372,22 +438,28 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
     assert.ok(sizes.runtime, 'the runtime stage was built');
     applyChain(stage('composed-model'), 'runtime');
     sizes.composed = treeBytes(image.rootfs);
-    console.log(`      composed-model stage: ${megabytes(sizes.composed)} (+${megabytes(sizes.composed - sizes.runtime)} over runtime)`);
+    console.log(
+      `      composed-model stage: ${megabytes(sizes.composed)} (+${megabytes(sizes.composed - sizes.runtime)} over runtime)`,
+    );
   });
 
-  it('composed-model: docker/compose.yaml\'s command serves the composed model, healthy, calling TF Serving', async function () {
+  it("composed-model: docker/compose.yaml's command serves the composed model, healthy, calling TF Serving", async function () {
     assert.ok(sizes.composed, 'the composed-model stage was built');
     const service = composeServiceBlock(fs.readFileSync(COMPOSE, 'utf8'), 'composed-model');
     const port = await freePort();
     // The compose network's names become the host's loopback; the published port a free one.
-    const command = composeValue(service, 'command').map((arg) => arg
-      .replace(/=tf-serving:8500$/, `=127.0.0.1:${server.port}`)
-      .replace(/^8501$/, String(port)));
+    const command = composeValue(service, 'command').map((arg) =>
+      arg.replace(/=tf-serving:8500$/, `=127.0.0.1:${server.port}`).replace(/^8501$/, String(port)),
+    );
     assert.ok(command.includes(`remote-predict-target:8500=127.0.0.1:${server.port}`), command.join(' '));
     serve = image.spawn([...image.entrypoint, ...command]);
     let output = '';
-    serve.stdout.setEncoding('utf8').on('data', (d) => { output += d; });
-    serve.stderr.setEncoding('utf8').on('data', (d) => { output += d; });
+    serve.stdout.setEncoding('utf8').on('data', (d) => {
+      output += d;
+    });
+    serve.stderr.setEncoding('utf8').on('data', (d) => {
+      output += d;
+    });
     const model = 'half_plus_two_with_remote_predict';
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start in 120 s:\n${output}`)), 120000);
@@ -410,8 +482,10 @@ describe('docker/Dockerfile runtime and composed-model stages, carried out in a 
     const health = image.exec(healthcheck.slice(1).map((arg) => arg.replace(':8501/', `:${port}/`)));
     assert.equal(health.status, 0, `the health check failed: ${health.stderr}`);
 
-    const response = await fetch(`http://127.0.0.1:${port}/v1/models/${model}:predict`,
-      { method: 'POST', body: JSON.stringify({ inputs: { x: [1, 2, 5] } }) });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/models/${model}:predict`, {
+      method: 'POST',
+      body: JSON.stringify({ inputs: { x: [1, 2, 5] } }),
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { outputs: { y: [3, 4, 7] } });
   });

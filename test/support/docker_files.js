@@ -43,7 +43,10 @@ function dockerfileStages(text) {
 function stageChain(stages, stage) {
   const chain = [stage];
   for (let s = stage; ;) {
-    const parent = stages.slice(0, stages.indexOf(s)).reverse().find((x) => x.name === s.base);
+    const parent = stages
+      .slice(0, stages.indexOf(s))
+      .reverse()
+      .find((x) => x.name === s.base);
     if (parent === undefined) return chain;
     chain.push(parent);
     s = parent;
@@ -61,7 +64,6 @@ function runCommand(instruction) {
   }
   return instruction.args;
 }
-
 
 // A service's block of lines in the compose file (two-space indentation under services:).
 function composeServiceBlock(text, service) {
@@ -87,10 +89,21 @@ function composeValue(block, key) {
   for (const line of block.slice(at + 1)) {
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
     if (line.search(/\S/) <= indent) break;
-    items.push(line.trim().replace(/^-\s*/, '').replace(/^(["'])(.*)\1$/, '$2'));
+    items.push(
+      line
+        .trim()
+        .replace(/^-\s*/, '')
+        .replace(/^(["'])(.*)\1$/, '$2'),
+    );
   }
   return items;
 }
 
-
-module.exports = { dockerfileInstructions, dockerfileStages, stageChain, runCommand, composeServiceBlock, composeValue };
+module.exports = {
+  dockerfileInstructions,
+  dockerfileStages,
+  stageChain,
+  runCommand,
+  composeServiceBlock,
+  composeValue,
+};

@@ -141,37 +141,48 @@ function grpcFrame(body, { compressed = false, declaredLength = body.length } = 
 function serve(port) {
   const stats = { requests: 0, hung: 0, open: 0, badRequests: 0 };
   const server = http2.createServer({
-    maxSessionMemory: 4096,  // MB: many large streams on gRPC's one connection
+    maxSessionMemory: 4096, // MB: many large streams on gRPC's one connection
     settings: { maxConcurrentStreams: 100000, initialWindowSize: 16 << 20 },
   });
   server.on('session', (session) => {
     session.on('error', () => {});
-    try { session.setLocalWindowSize(64 << 20); } catch { /* older Node */ }
+    try {
+      session.setLocalWindowSize(64 << 20);
+    } catch {
+      /* older Node */
+    }
   });
   server.on('stream', (stream, headers) => {
     stats.requests++;
     stats.open++;
     stream.on('error', () => {});
-    stream.on('close', () => { stats.open--; });
+    stream.on('close', () => {
+      stats.open--;
+    });
     const chunks = [];
     stream.on('data', (c) => chunks.push(c));
     stream.on('end', () => {
       let request;
       try {
         const all = Buffer.concat(chunks);
-        if (headers[':path'] !== '/tensorflow.serving.PredictionService/Predict') throw new Error(`path ${headers[':path']}`);
+        if (headers[':path'] !== '/tensorflow.serving.PredictionService/Predict')
+          throw new Error(`path ${headers[':path']}`);
         if (all.length < 5) throw new Error('no gRPC frame');
         const length = all.readUInt32BE(1);
         if (all.length !== 5 + length) throw new Error('bad gRPC frame length');
         request = parseRequest(all.subarray(5));
       } catch (e) {
         stats.badRequests++;
-        answer(stream, { status: 13, message: encodeURIComponent(`hostile server: bad request: ${e.message}`) }, Buffer.alloc(0));
+        answer(
+          stream,
+          { status: 13, message: encodeURIComponent(`hostile server: bad request: ${e.message}`) },
+          Buffer.alloc(0),
+        );
         return;
       }
       if (request.modelName === 'hang') {
         stats.hung++;
-        return;  // accepted, never answered; closed when the client cancels
+        return; // accepted, never answered; closed when the client cancels
       }
       if (!request.script || request.script.length < 1) {
         answer(stream, { status: 3, message: 'hostile%20server:%20no%20script%20input' }, Buffer.alloc(0));
@@ -181,7 +192,11 @@ function serve(port) {
       try {
         spec = JSON.parse(request.script[0].toString('utf8'));
       } catch (e) {
-        answer(stream, { status: 3, message: encodeURIComponent(`hostile server: bad script: ${e.message}`) }, Buffer.alloc(0));
+        answer(
+          stream,
+          { status: 3, message: encodeURIComponent(`hostile server: bad script: ${e.message}`) },
+          Buffer.alloc(0),
+        );
         return;
       }
       const body = request.script[1] || Buffer.alloc(0);
@@ -226,18 +241,36 @@ function answer(stream, spec, body) {
     stream.respond(head, { waitForTrailers: wantTrailers });
     if (wantTrailers) {
       stream.once('wantTrailers', () => {
-        try { stream.sendTrailers(trailers); } catch { stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR); }
+        try {
+          stream.sendTrailers(trailers);
+        } catch {
+          stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        }
       });
     }
     let data;
     switch (spec.frame ?? 'normal') {
-      case 'normal': case 'chunked': data = grpcFrame(body); break;
-      case 'none': data = Buffer.alloc(0); break;
-      case 'double': data = Buffer.concat([grpcFrame(body), grpcFrame(body)]); break;
-      case 'declared': data = grpcFrame(body, { declaredLength: spec.declaredLength }); break;
-      case 'compressed': data = grpcFrame(body, { compressed: true }); break;
-      case 'shortHeader': data = grpcFrame(body).subarray(0, 3); break;
-      default: data = grpcFrame(body);
+      case 'normal':
+      case 'chunked':
+        data = grpcFrame(body);
+        break;
+      case 'none':
+        data = Buffer.alloc(0);
+        break;
+      case 'double':
+        data = Buffer.concat([grpcFrame(body), grpcFrame(body)]);
+        break;
+      case 'declared':
+        data = grpcFrame(body, { declaredLength: spec.declaredLength });
+        break;
+      case 'compressed':
+        data = grpcFrame(body, { compressed: true });
+        break;
+      case 'shortHeader':
+        data = grpcFrame(body).subarray(0, 3);
+        break;
+      default:
+        data = grpcFrame(body);
     }
     if (spec.frame === 'chunked') {
       for (let i = 0; i < data.length;) {
@@ -250,7 +283,9 @@ function answer(stream, spec, body) {
     }
     if (spec.rst !== undefined) {
       // Let the data go out first, then reset.
-      setImmediate(() => { if (!stream.destroyed) stream.close(spec.rst); });
+      setImmediate(() => {
+        if (!stream.destroyed) stream.close(spec.rst);
+      });
       return;
     }
     stream.end();
@@ -279,8 +314,14 @@ function startHostileServer({ port = 0 } = {}) {
   let statsWaiters = [];
   child.stdout.setEncoding('utf8');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('hostile server did not start in 10 s')); }, 10000);
-    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('hostile server did not start in 10 s'));
+    }, 10000);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`hostile server exited (code ${code}, signal ${signal})`));
@@ -300,7 +341,11 @@ function startHostileServer({ port = 0 } = {}) {
             port: p,
             address: `127.0.0.1:${p}`,
             pid: child.pid,
-            stats: () => new Promise((r) => { statsWaiters.push(r); child.stdin.write('stats\n'); }),
+            stats: () =>
+              new Promise((r) => {
+                statsWaiters.push(r);
+                child.stdin.write('stats\n');
+              }),
             stop: async () => {
               if (child.exitCode === null && child.signalCode === null) {
                 child.stdin.end();

@@ -31,14 +31,14 @@ async function workerBody({ address, calls, bytes, ending }) {
   for (let i = 0; i < calls; i++) {
     const x = pattern(bytes / 4, i);
     runReturningStatus(slowEcho(address, x, 5000)).catch(() => {});
-    x.fill(-1);  // captured already: this must not matter, nor must the buffer's end
+    x.fill(-1); // captured already: this must not matter, nor must the buffer's end
   }
   parentPort.postMessage('started');
   if (ending === 'exit') {
     await new Promise((resolve) => setTimeout(resolve, 5));
     process.exit(0);
   }
-  await new Promise(() => {});  // hangs until terminated
+  await new Promise(() => {}); // hangs until terminated
 }
 
 /** A TCP server that accepts connections and never says anything. */

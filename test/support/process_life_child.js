@@ -55,7 +55,8 @@ function loadComposed(name, address) {
 /** 0.5·x + 2, exactly as float32 computes it. */
 const expectedHalfPlusTwo = (values) => Array.from(f32(...values.map((v) => Math.fround(0.5 * v) + 2)));
 /** half_plus_two_with_remote_predict: 0.5·x + (0.5·x + 2). */
-const expectedComposed = (values) => values.map((v) => Math.fround(Math.fround(0.5 * v) + Math.fround(Math.fround(0.5 * v) + 2)));
+const expectedComposed = (values) =>
+  values.map((v) => Math.fround(Math.fround(0.5 * v) + Math.fround(Math.fround(0.5 * v) + 2)));
 
 // (a) Nothing pending after using the API: the process must exit by itself.
 const idle = {
@@ -68,8 +69,12 @@ const idle = {
   },
 
   async 'failed-call'({ deadAddress }) {
-    const error = await api().run({ ...halfPlusTwo(deadAddress, [1]), maxRpcDeadlineMillis: 5000 })
-      .then(() => null, (e) => e);
+    const error = await api()
+      .run({ ...halfPlusTwo(deadAddress, [1]), maxRpcDeadlineMillis: 5000 })
+      .then(
+        () => null,
+        (e) => e,
+      );
     assert.ok(error, 'the call to a dead port succeeded');
     assert.equal(error.codeName, 'UNAVAILABLE', error.message);
     const status = await api().runReturningStatus(halfPlusTwo(deadAddress, [1]));
@@ -82,7 +87,10 @@ const idle = {
     const controller = new AbortController();
     const call = api().run(slow(address, 3000, 1, { signal: controller.signal }));
     setTimeout(() => controller.abort(), 100);
-    const error = await call.then(() => null, (e) => e);
+    const error = await call.then(
+      () => null,
+      (e) => e,
+    );
     assert.equal(error && error.codeName, 'CANCELLED', error && error.message);
     emit('last-callback', { codeName: error.codeName });
   },
@@ -99,7 +107,7 @@ const idle = {
     const model = await loadComposed('half_plus_two_with_remote_predict', address);
     const { y } = await model.predict(x(1, 2, 5));
     assert.deepEqual(Array.from(y.data), expectedComposed([1, 2, 5]));
-    globalThis.keptModel = model;  // never disposed
+    globalThis.keptModel = model; // never disposed
     emit('last-callback', { y: Array.from(y.data) });
   },
 };
@@ -107,12 +115,21 @@ const idle = {
 // (b) process.exit() with calls in flight.
 const exiting = {
   async 'exit-with-calls-in-flight'({ address, calls = 100, afterMs = 300, code = 0, spread = false }) {
-    await api().run(halfPlusTwo(address, [0]));  // channel and kernel exist
+    await api().run(halfPlusTwo(address, [0])); // channel and kernel exist
     let settled = 0;
     // spread: delays over 50–650 ms, so calls keep completing while the process exits.
     const delay = (i) => (spread ? 50 + ((i * 37) % 600) : 10000);
     for (let i = 0; i < calls; i++) {
-      api().run(slow(address, delay(i), i)).then(() => { settled++; }, () => { settled++; });
+      api()
+        .run(slow(address, delay(i), i))
+        .then(
+          () => {
+            settled++;
+          },
+          () => {
+            settled++;
+          },
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     emit('exiting', { inFlight: calls - settled });
@@ -121,7 +138,10 @@ const exiting = {
 
   async 'exit-at-once-with-calls-in-flight'({ address, calls = 100 }) {
     // Calls still being scheduled (not yet on the wire) when the process leaves.
-    for (let i = 0; i < calls; i++) api().run(slow(address, 10000, i)).catch(() => {});
+    for (let i = 0; i < calls; i++)
+      api()
+        .run(slow(address, 10000, i))
+        .catch(() => {});
     emit('exiting', { inFlight: calls });
     process.exit(0);
   },
@@ -131,7 +151,14 @@ const exiting = {
     let settled = 0;
     const delay = (i) => (spread ? afterMs - 200 + ((i * 37) % 400) : 10000);
     for (let i = 0; i < runs; i++) {
-      model.predict(slowInputs(delay(i), i)).then(() => { settled++; }, () => { settled++; });
+      model.predict(slowInputs(delay(i), i)).then(
+        () => {
+          settled++;
+        },
+        () => {
+          settled++;
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     emit('exiting', { inFlight: runs - settled });
@@ -151,7 +178,7 @@ async function workerBody({ task, address, id, calls = 20 }) {
     assert.deepEqual(Array.from(y.data), expectedComposed([id, 2 * id]));
     model.dispose();
     parentPort.postMessage({ done: true, calls: outputs.length, predicted: Array.from(y.data) });
-    return;  // and the worker ends by itself
+    return; // and the worker ends by itself
   }
   if (task === 'hang') {
     // Calls and SavedModel runs in flight when the main thread terminates this worker
@@ -164,7 +191,7 @@ async function workerBody({ task, address, id, calls = 20 }) {
     for (let i = 0; i < calls; i++) run(slow(address, delay(i), i)).catch(() => {});
     for (let i = 0; i < 8; i++) model.predict(slowInputs(delay(i * 3), id)).catch(() => {});
     setTimeout(() => parentPort.postMessage({ inFlight: true }), 300);
-    setInterval(() => {}, 1000);  // never ends by itself
+    setInterval(() => {}, 1000); // never ends by itself
   }
 }
 
@@ -176,11 +203,12 @@ function startWorker(data) {
     worker.on('error', reject);
     worker.on('exit', (code) => resolve(code));
   });
-  const message = () => new Promise((resolve, reject) => {
-    if (messages.length) return resolve(messages.shift());
-    worker.once('message', () => resolve(messages.shift()));
-    worker.once('error', reject);
-  });
+  const message = () =>
+    new Promise((resolve, reject) => {
+      if (messages.length) return resolve(messages.shift());
+      worker.once('message', () => resolve(messages.shift()));
+      worker.once('error', reject);
+    });
   return { worker, exited, message };
 }
 
@@ -189,7 +217,9 @@ const workers = {
     if (mainLoadsFirst) await api().run(halfPlusTwo(address, [1]));
     // Round 1: `count` workers at once, each with its own calls and a SavedModel predict.
     const round = async (base) => {
-      const started = Array.from({ length: count }, (_, i) => startWorker({ task: 'work', address, id: base + i + 1, calls }));
+      const started = Array.from({ length: count }, (_, i) =>
+        startWorker({ task: 'work', address, id: base + i + 1, calls }),
+      );
       const results = await Promise.all(started.map((w) => w.message()));
       const codes = await Promise.all(started.map((w) => w.exited));
       return { results, codes };
@@ -201,7 +231,7 @@ const workers = {
     for (let r = 0; r < terminateRounds; r++) {
       const hanging = [0, 1].map((i) => startWorker({ task: 'hang', address, id: 101 + 2 * r + i, calls: 100 }));
       await Promise.all(hanging.map((w) => w.message()));
-      terminated.push(...await Promise.all(hanging.map((w) => w.worker.terminate())));
+      terminated.push(...(await Promise.all(hanging.map((w) => w.worker.terminate()))));
     }
     // The last of their calls and runs complete up to 1.6 s later, into environments that are gone.
     await new Promise((resolve) => setTimeout(resolve, 1800));
@@ -213,7 +243,11 @@ const workers = {
     model.dispose();
     const second = await round(10);
     emit('result', {
-      first, second, terminated, mainAfter: Array.from(y.data), composedAfter: composed,
+      first,
+      second,
+      terminated,
+      mainAfter: Array.from(y.data),
+      composedAfter: composed,
       mainLoaded: mainLoadsFirst,
     });
     emit('last-callback');
@@ -223,7 +257,9 @@ const workers = {
 const scenarios = { ...idle, ...exiting, ...workers };
 
 if (!isMainThread && workerData && workerData.role === 'worker') {
-  workerBody(workerData).catch((error) => { throw error; });
+  workerBody(workerData).catch((error) => {
+    throw error;
+  });
 } else if (require.main === module) {
   const [name, json = '{}'] = process.argv.slice(2);
   const scenario = scenarios[name];

@@ -39,7 +39,9 @@ function extractCodeBlocks(markdown) {
     const marker = /^\s*<!--\s*snippet:\s*(.*?)\s*-->\s*$/.exec(lines[i]);
     if (marker) {
       if (!MARKERS.has(marker[1])) {
-        throw new Error(`README.md:${i + 1}: unknown snippet marker '${marker[1]}' (known: ${[...MARKERS].join(', ')})`);
+        throw new Error(
+          `README.md:${i + 1}: unknown snippet marker '${marker[1]}' (known: ${[...MARKERS].join(', ')})`,
+        );
       }
       pendingMarker = marker[1];
       pendingMarkerLine = i + 1;
@@ -77,7 +79,8 @@ function extractJsSnippets(markdown) {
     .map((block) => ({ ...block, kind: moduleKind(block.code) }));
 }
 
-const IMPORT_RE = /^import\s+(?:([\w$]+)\s*(?:,\s*)?)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*(?:from\s*)?(['"])([^'"]+)\4\s*;?[ \t]*$/gm;
+const IMPORT_RE =
+  /^import\s+(?:([\w$]+)\s*(?:,\s*)?)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*(?:from\s*)?(['"])([^'"]+)\4\s*;?[ \t]*$/gm;
 const REQUIRE_RE = /^const\s+(\{[^}]*\}|[\w$]+)\s*=\s*require\((['"])([^'"]+)\2\)\s*;?[ \t]*$/gm;
 
 /** 'esm' for a snippet with import declarations, 'cjs' for one with require(), else 'esm'. */
@@ -103,13 +106,17 @@ function toCommonJS(code) {
     if (defaultName) requires.push(`const ${defaultName} = ${module};`);
     else if (namespace) requires.push(`const ${namespace} = ${module};`);
     else if (named !== undefined) {
-      const bindings = named.split(',').map((s) => s.trim()).filter(Boolean)
+      const bindings = named
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
         .map((s) => s.replace(/^([\w$]+)\s+as\s+([\w$]+)$/, '$1: $2'));
       requires.push(`const { ${bindings.join(', ')} } = ${module};`);
     } else requires.push(`${module};`);
     return '';
   });
-  if (/^\s*(import|export)\s/m.test(body)) throw new Error('an import or export the conversion to CommonJS does not handle');
+  if (/^\s*(import|export)\s/m.test(body))
+    throw new Error('an import or export the conversion to CommonJS does not handle');
   return [
     "'use strict';",
     ...requires,
@@ -128,11 +135,16 @@ function toESM(code) {
   const converted = code.replace(REQUIRE_RE, (all, binding, quote, specifier) => {
     const from = JSON.stringify(specifier);
     if (!binding.startsWith('{')) return `import ${binding} from ${from};`;
-    const names = binding.slice(1, -1).split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-      const m = /^([\w$]+)(?:\s*:\s*([\w$]+))?$/.exec(s);
-      if (!m) throw new Error(`cannot convert '${all.trim()}' to an import`);
-      return m[2] ? `${m[1]} as ${m[2]}` : m[1];
-    });
+    const names = binding
+      .slice(1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        const m = /^([\w$]+)(?:\s*:\s*([\w$]+))?$/.exec(s);
+        if (!m) throw new Error(`cannot convert '${all.trim()}' to an import`);
+        return m[2] ? `${m[1]} as ${m[2]}` : m[1];
+      });
     return `import { ${names.join(', ')} } from ${from};`;
   });
   if (/\brequire\(/.test(converted)) throw new Error('a require() the conversion to an ES module does not handle');
@@ -158,7 +170,10 @@ function expectedOutput(code) {
 
 /** Whether printed `actual` matches an expected line, where `…` matches any text. */
 function matchesLine(actual, expected) {
-  const pattern = expected.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const pattern = expected
+    .split('…')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${pattern}$`).test(actual);
 }
 
@@ -190,16 +205,21 @@ function runSnippetFile(dir, name, source, { address, env = process.env, timeout
   const file = path.join(dir, name);
   fs.writeFileSync(file, address ? source.split(SERVER_PLACEHOLDER).join(address) : source);
   const childEnv = { ...env };
-  delete childEnv.TFSRP_TARGET_OVERRIDES;  // the snippets set what they need
+  delete childEnv.TFSRP_TARGET_OVERRIDES; // the snippets set what they need
   return new Promise((resolve) => {
-    execFile(process.execPath, [file], { cwd: dir, env: childEnv, encoding: 'utf8', timeout, maxBuffer: 1 << 24 },
-      (error, stdout, stderr) => resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
-        signal: error ? error.signal ?? null : null,
-        stdout,
-        stderr,
-        file,
-      }));
+    execFile(
+      process.execPath,
+      [file],
+      { cwd: dir, env: childEnv, encoding: 'utf8', timeout, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+          signal: error ? (error.signal ?? null) : null,
+          stdout,
+          stderr,
+          file,
+        }),
+    );
   });
 }
 

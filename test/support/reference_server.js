@@ -55,7 +55,9 @@ function startReferenceServer({
   const child = spawn(python(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const started = Date.now();
 
@@ -92,8 +94,13 @@ function startReferenceServer({
       child.stdout.removeAllListeners('data').resume();
       const listening = Number(m[1]);
       resolve({
-        port: listening, address: `127.0.0.1:${listening}`, startupMs: Date.now() - started, stop, kill,
-        stderr: () => stderr, child,
+        port: listening,
+        address: `127.0.0.1:${listening}`,
+        startupMs: Date.now() - started,
+        stop,
+        kill,
+        stderr: () => stderr,
+        child,
       });
     });
   });

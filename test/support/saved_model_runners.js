@@ -11,7 +11,9 @@ const OP_LIBRARY = path.join(ROOT, 'build', 'Release', 'libtfserving_remote_pred
 const run = promisify(execFile);
 
 function envWithOverrides(overrides) {
-  const spec = Object.entries(overrides).map(([from, to]) => `${from}=${to}`).join(',');
+  const spec = Object.entries(overrides)
+    .map(([from, to]) => `${from}=${to}`)
+    .join(',');
   return { ...process.env, TFSRP_TARGET_OVERRIDES: spec, TF_CPP_MIN_LOG_LEVEL: '2' };
 }
 
@@ -29,7 +31,8 @@ async function runInPython(exportDir, { signature = 'serving_default', inputs, o
   for (const [name, spec] of Object.entries(inputs)) args.push('--input', `${name}=${spec}`);
   args.push(...serveArgs(serve));
   const { stdout } = await run(python(), args, {
-    env: { ...envWithOverrides(overrides), TFSRP_OP_LIBRARY: OP_LIBRARY }, maxBuffer: 1 << 24,
+    env: { ...envWithOverrides(overrides), TFSRP_OP_LIBRARY: OP_LIBRARY },
+    maxBuffer: 1 << 24,
   });
   return JSON.parse(stdout.trim().split('\n').pop()).outputs;
 }
@@ -41,7 +44,8 @@ async function runInC(exportDir, { inputs, outputs, overrides, serve = {} }) {
   for (const tensorName of outputs) args.push('--output', tensorName);
   args.push(...serveArgs(serve));
   const { stdout } = await run(path.join(ROOT, 'build', 'Release', 'saved_model_runner'), args, {
-    env: envWithOverrides(overrides), maxBuffer: 1 << 24,
+    env: envWithOverrides(overrides),
+    maxBuffer: 1 << 24,
   });
   return JSON.parse(stdout.trim().split('\n').pop()).outputs;
 }

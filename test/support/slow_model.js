@@ -19,7 +19,7 @@ function slowCall(delayMs, x, extra = /** @type {E} */ ({})) {
       { dtype: 'float32', shape: [x.length], data: x },
     ],
     outputTensorAliases: ['y'],
-    outputTypes: /** @type {const} */ (['float32']),  // outputs typed Tensor<'float32'>
+    outputTypes: /** @type {const} */ (['float32']), // outputs typed Tensor<'float32'>
     ...extra,
   };
 }

@@ -120,17 +120,20 @@ async function interop() {
   out.toTfjsCalls = calls;
   out.outputIsTfTensor = yTf instanceof tf.Tensor;
   out.outputValues = Array.from(yTf.dataSync());
-  out.outputPlusOne = Array.from(tf.add(yTf, 1).dataSync());  // a tfjs-node kernel on it
+  out.outputPlusOne = Array.from(tf.add(yTf, 1).dataSync()); // a tfjs-node kernel on it
 
   // The dtypes tfjs has, as tfjs-node tensors, through the all_dtypes model and back.
   const inputs = {
-    float32: tf.tensor2d([[1.5, -0], [NaN, Infinity]]),
+    float32: tf.tensor2d([
+      [1.5, -0],
+      [NaN, Infinity],
+    ]),
     int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
     bool: tf.tensor([true, false, true], [3], 'bool'),
     string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
     complex64: tf.complex([1, -3], [2, 4]),
   };
-  const all = Object.keys(api.DTYPES);  // all_dtypes wants every dtype: plain tensors for those tfjs lacks
+  const all = Object.keys(api.DTYPES); // all_dtypes wants every dtype: plain tensors for those tfjs lacks
   const outputs = await api.run({
     targetAddress: options.target,
     modelName: 'all_dtypes',
@@ -142,10 +145,14 @@ async function interop() {
   out.dtypes = {};
   Object.keys(inputs).forEach((name) => {
     const back = api.toTfjs(outputs[all.indexOf(name)], tf);
-    const values = (t) => (t.dtype === 'string' ? t.dataSync() : Array.from(t.dataSync(), (v) => (Number.isNaN(v) ? 'NaN' : v)));
+    const values = (t) =>
+      t.dtype === 'string' ? t.dataSync() : Array.from(t.dataSync(), (v) => (Number.isNaN(v) ? 'NaN' : v));
     out.dtypes[name] = {
-      dtype: back.dtype, shape: back.shape, values: values(back),
-      sameAsInput: JSON.stringify([inputs[name].dtype, inputs[name].shape, values(inputs[name])]) ===
+      dtype: back.dtype,
+      shape: back.shape,
+      values: values(back),
+      sameAsInput:
+        JSON.stringify([inputs[name].dtype, inputs[name].shape, values(inputs[name])]) ===
         JSON.stringify([back.dtype, back.shape, values(back)]),
     };
   });

@@ -30,7 +30,7 @@ import {
 } from 'tfserving-remote-predict';
 
 /** true when A and B are the same type. */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** Compiles only when the value's type is exactly T: `same<Expected>()(value)`. */
 declare function same<T>(): <V>(value: V, ...proof: Equal<V, T> extends true ? [] : ['types differ']) => void;
 
@@ -41,7 +41,13 @@ declare const i64: BigInt64Array;
 
 const x: PlainTensorInput = { dtype: 'float32', shape: [3], data: f32 };
 /** A valid call of half_plus_two, minus outputTypes. */
-const call = { targetAddress: target, modelName: 'half_plus_two', inputTensorAliases: ['x'], inputTensors: [x], outputTensorAliases: ['y'] };
+const call = {
+  targetAddress: target,
+  modelName: 'half_plus_two',
+  inputTensorAliases: ['x'],
+  inputTensors: [x],
+  outputTensorAliases: ['y'],
+};
 
 export async function outputsTypedFromOutputTypes(): Promise<void> {
   // (a) A literal tuple of dtypes, no `as const`: one typed tensor per output.
@@ -59,10 +65,15 @@ export async function outputsTypedFromOutputTypes(): Promise<void> {
   const wrong: BigInt64Array = y.data;
   // @ts-expect-error: two outputs, no third
   const [, , third] = outputs;
-  void wrong; void third;
+  void wrong;
+  void third;
 
   // Strings, and several outputs of one dtype.
-  const [s, a, b] = await run({ ...call, outputTensorAliases: ['s', 'a', 'b'], outputTypes: ['string', 'int32', 'int32'] });
+  const [s, a, b] = await run({
+    ...call,
+    outputTensorAliases: ['s', 'a', 'b'],
+    outputTypes: ['string', 'int32', 'int32'],
+  });
   same<Uint8Array[]>()(s.data);
   same<Int32Array>()(a.data);
   same<Int32Array>()(b.data);
@@ -81,7 +92,11 @@ export async function outputsTypedFromOutputTypes(): Promise<void> {
   same<Tensor[]>()(await run({ ...call, outputTypes: readonlyTypes }));
 
   // runReturningStatus(): outputTensors typed the same way.
-  const status = await runReturningStatus({ ...call, outputTypes: ['float32', 'uint8'], outputTensorAliases: ['y', 'z'] });
+  const status = await runReturningStatus({
+    ...call,
+    outputTypes: ['float32', 'uint8'],
+    outputTensorAliases: ['y', 'z'],
+  });
   same<RunStatusResult<readonly ['float32', 'uint8']>>()(status);
   same<[Tensor<'float32'>, Tensor<'uint8'>]>()(status.outputTensors);
   same<number>()(status.statusCode);
@@ -139,44 +154,68 @@ export async function inputsChecked(): Promise<void> {
   const out = ['y'];
   // Literal tensors: dtype and data checked against each other.
   await run({ ...call, outputTypes: ['float32'], inputTensors: [{ dtype: 'int64', shape: [1], data: i64 }] });
-  await run({ ...call, outputTypes: ['float32'], inputTensors: [{ dtype: 'string', shape: [2], data: ['a', new Uint8Array(1)] }] });
-  await run({ ...call, outputTypes: ['float32'], inputTensors: [{ dtype: 'complex64', shape: [1], data: new Float32Array(2) }] });
+  await run({
+    ...call,
+    outputTypes: ['float32'],
+    inputTensors: [{ dtype: 'string', shape: [2], data: ['a', new Uint8Array(1)] }],
+  });
+  await run({
+    ...call,
+    outputTypes: ['float32'],
+    inputTensors: [{ dtype: 'complex64', shape: [1], data: new Float32Array(2) }],
+  });
   // A tfjs tensor as it is.
   await run({ ...call, outputTypes: ['float32'], inputTensors: [tf.tensor([1, 2, 5])] });
   // TensorInput[] (annotated) as before.
   const inputs: TensorInput[] = [x, tf.tensor([1])];
   await run({ ...call, inputTensorAliases: ['x', 'z'], inputTensors: inputs, outputTypes: ['float32'] });
   // A dtype typed as a union (or DType): data of one of them; the pair is checked at run time.
-  const dtype = Math.random() < 0.5 ? 'float32' as const : 'int32' as const;
-  await run({ ...call, outputTypes: ['float32'], inputTensors: [{ dtype, shape: [3], data: Math.random() < 0.5 ? f32 : i32 }] });
+  const dtype = Math.random() < 0.5 ? ('float32' as const) : ('int32' as const);
+  await run({
+    ...call,
+    outputTypes: ['float32'],
+    inputTensors: [{ dtype, shape: [3], data: Math.random() < 0.5 ? f32 : i32 }],
+  });
 
   await run({
-    ...call, outputTensorAliases: out, outputTypes: ['float32'],
+    ...call,
+    outputTensorAliases: out,
+    outputTypes: ['float32'],
     // @ts-expect-error: 'flaot32' is not a dtype
     inputTensors: [{ dtype: 'flaot32', shape: [3], data: f32 }],
   });
   await run({
-    ...call, outputTypes: ['float32'],
+    ...call,
+    outputTypes: ['float32'],
     // @ts-expect-error: float32 data is a Float32Array
     inputTensors: [{ dtype: 'float32', shape: [3], data: i32 }],
   });
   await run({
-    ...call, outputTypes: ['float32'],
+    ...call,
+    outputTypes: ['float32'],
     // @ts-expect-error: int64 data is a BigInt64Array
     inputTensors: [{ dtype: 'int64', shape: [1], data: [1n] }],
   });
   await run({
-    ...call, outputTypes: ['float32'],
+    ...call,
+    outputTypes: ['float32'],
     // @ts-expect-error: a Float32Array is not a tensor
     inputTensors: [f32],
   });
   await run({
-    ...call, outputTypes: ['float32'],
+    ...call,
+    outputTypes: ['float32'],
     // @ts-expect-error: unknown option (a typo of deadlineMillis)
     deadlineMilis: 100,
   });
   // @ts-expect-error: modelName is required
-  await run({ targetAddress: target, inputTensorAliases: [], inputTensors: [], outputTensorAliases: [], outputTypes: [] });
+  await run({
+    targetAddress: target,
+    inputTensorAliases: [],
+    inputTensors: [],
+    outputTensorAliases: [],
+    outputTypes: [],
+  });
 }
 
 export async function deadlineNames(): Promise<void> {
@@ -199,7 +238,10 @@ export async function client(): Promise<void> {
   // (f) Defaults for modelName, aliases and dtypes: calls may leave them out,
   // and the outputs are typed from the default outputTypes.
   const full = new PredictionClient({
-    targetAddress: target, modelName: 'half_plus_two', outputTensorAliases: ['y', 'n'], outputTypes: ['float32', 'int64'],
+    targetAddress: target,
+    modelName: 'half_plus_two',
+    outputTensorAliases: ['y', 'n'],
+    outputTypes: ['float32', 'int64'],
   });
   const [y, n] = await full.run(x3);
   same<Float32Array>()(y.data);
@@ -211,7 +253,9 @@ export async function client(): Promise<void> {
 
   // No defaults: modelName, outputTensorAliases and outputTypes are required per call.
   const bare = new PredictionClient({ targetAddress: target });
-  same<[Tensor<'float32'>]>()(await bare.run({ ...x3, modelName: 'm', outputTensorAliases: ['y'], outputTypes: ['float32'] }));
+  same<[Tensor<'float32'>]>()(
+    await bare.run({ ...x3, modelName: 'm', outputTensorAliases: ['y'], outputTypes: ['float32'] }),
+  );
   // @ts-expect-error: no default modelName, none given
   await bare.run({ ...x3, outputTensorAliases: ['y'], outputTypes: ['float32'] });
   // @ts-expect-error: no default outputTypes, none given
@@ -251,7 +295,9 @@ export async function client(): Promise<void> {
   full.close();
   full.close();
   same<boolean>()(full.closed);
-  await full.run(x3).catch((error: unknown) => error instanceof RemotePredictError && error.codeName === 'FAILED_PRECONDITION');
+  await full
+    .run(x3)
+    .catch((error: unknown) => error instanceof RemotePredictError && error.codeName === 'FAILED_PRECONDITION');
 }
 
 export async function savedModel(): Promise<void> {
@@ -314,10 +360,19 @@ export async function productionChannels(): Promise<void> {
     connections: 2,
   };
   const client = new PredictionClient({
-    targetAddress: target, modelName: 'half_plus_two', outputTypes: ['float32'], channelOptions,
-    metadata: { authorization: 'Bearer x', 'trace-bin': new Uint8Array([1]) }, waitForReady: true,
+    targetAddress: target,
+    modelName: 'half_plus_two',
+    outputTypes: ['float32'],
+    channelOptions,
+    metadata: { authorization: 'Bearer x', 'trace-bin': new Uint8Array([1]) },
+    waitForReady: true,
   });
-  await client.run({ inputTensorAliases: ['x'], inputTensors: [x], outputTensorAliases: ['y'], metadata: { 'x-id': '1' } });
+  await client.run({
+    inputTensorAliases: ['x'],
+    inputTensors: [x],
+    outputTensorAliases: ['y'],
+    metadata: { 'x-id': '1' },
+  });
   await run({ ...call, outputTypes: ['float32'], metadata: { 'x-id': '1' }, waitForReady: false });
   const counters: CallStats = client.stats();
   same<number>()(stats().inFlight);

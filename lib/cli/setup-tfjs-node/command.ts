@@ -18,15 +18,19 @@ export const SETUP_TFJS_NODE_USAGE = `Usage:
       anyway; --check: only report whether it is set up (exit 0 if so, 1 if not);
       --verbose: show npm's output; -h, --help: this help.`;
 
-
 /** The CLI subcommand; returns the exit status. */
 export async function setupTfjsNodeCommand(argv: string[], program = 'tfserving-remote-predict'): Promise<number> {
-  const values = parseCommandArgs(argv, {
-    project: { type: 'string' },
-    force: { type: 'boolean' },
-    check: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-  }, `${program} setup-tfjs-node`, SETUP_TFJS_NODE_USAGE);
+  const values = parseCommandArgs(
+    argv,
+    {
+      project: { type: 'string' },
+      force: { type: 'boolean' },
+      check: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+    `${program} setup-tfjs-node`,
+    SETUP_TFJS_NODE_USAGE,
+  );
   if (typeof values === 'number') return values;
   if (values.check) {
     const status = tfjsNodeSetupStatus(values.project);
@@ -34,13 +38,17 @@ export async function setupTfjsNodeCommand(argv: string[], program = 'tfserving-
       console.log(`${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION} is set up in ${status.locations.tfjsNodeDir}`);
       return 0;
     }
-    console.log(`${TFJS_NODE_PACKAGE} is not set up:\n  ${status.problems.join('\n  ')}\n` +
-                `run: npx ${program} setup-tfjs-node`);
+    console.log(
+      `${TFJS_NODE_PACKAGE} is not set up:\n  ${status.problems.join('\n  ')}\n` +
+        `run: npx ${program} setup-tfjs-node`,
+    );
     return 1;
   }
   try {
     await setupTfjsNode({
-      projectDir: values.project, force: values.force === true, verbose: values.verbose === true,
+      projectDir: values.project,
+      force: values.force === true,
+      verbose: values.verbose === true,
       log: (line) => console.log(`${program} setup-tfjs-node: ${line}`),
     });
     return 0;

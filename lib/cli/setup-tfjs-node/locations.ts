@@ -7,8 +7,9 @@ import { libtensorflowDirectory, PACKAGE_ROOT } from '../../native-location';
 
 export const TFJS_NODE_PACKAGE = '@tensorflow/tfjs-node';
 /** The tfjs-node version this package sets up: its optional peer dependency in package.json. */
-export const TFJS_NODE_VERSION: string = (readJson(path.join(PACKAGE_ROOT, 'package.json'))?.peerDependencies as
-  Record<string, string>)[TFJS_NODE_PACKAGE];
+export const TFJS_NODE_VERSION: string = (
+  readJson(path.join(PACKAGE_ROOT, 'package.json'))?.peerDependencies as Record<string, string>
+)[TFJS_NODE_PACKAGE];
 /** The libtensorflow version tfjs-node 4.22's installer looks for (its deps/lib/libtensorflow.so.<this>). */
 const TFJS_NODE_LIBTENSORFLOW_VERSION = '2.9.1';
 export const STAMP_NAME = '.tfserving-remote-predict.json';
@@ -17,10 +18,10 @@ export const TF_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']
 export const DEPS_LIB_ENTRIES: Readonly<Record<string, (typeof TF_LIBS)[number]>> = {
   'libtensorflow_cc.so.2': 'libtensorflow_cc.so.2',
   'libtensorflow_framework.so.2': 'libtensorflow_framework.so.2',
-  'libtensorflow.so': 'libtensorflow_cc.so.2',  // -ltensorflow (NEEDED becomes the soname, libtensorflow_cc.so.2)
-  'libtensorflow_framework.so': 'libtensorflow_framework.so.2',  // -ltensorflow_framework
-  'libtensorflow.so.2': 'libtensorflow_cc.so.2',  // the name tfjs-node's own 2.9.1 build has
-  [`libtensorflow.so.${TFJS_NODE_LIBTENSORFLOW_VERSION}`]: 'libtensorflow_cc.so.2',  // its installer's "already downloaded" check
+  'libtensorflow.so': 'libtensorflow_cc.so.2', // -ltensorflow (NEEDED becomes the soname, libtensorflow_cc.so.2)
+  'libtensorflow_framework.so': 'libtensorflow_framework.so.2', // -ltensorflow_framework
+  'libtensorflow.so.2': 'libtensorflow_cc.so.2', // the name tfjs-node's own 2.9.1 build has
+  [`libtensorflow.so.${TFJS_NODE_LIBTENSORFLOW_VERSION}`]: 'libtensorflow_cc.so.2', // its installer's "already downloaded" check
 };
 
 export interface Locations {
@@ -69,11 +70,14 @@ export function findPackageDir(name: string, fromDir: string): string | undefine
  */
 export function findProjectDir(packageRoot = PACKAGE_ROOT, cwd = process.env.INIT_CWD || process.cwd()): string {
   const parts = packageRoot.split(path.sep);
-  const nm = parts.indexOf('node_modules');  // the outermost project, also when this package is nested
+  const nm = parts.indexOf('node_modules'); // the outermost project, also when this package is nested
   if (nm > 0) return parts.slice(0, nm).join(path.sep) || path.sep;
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     const installed = path.join(dir, 'node_modules', 'tfserving-remote-predict');
-    if (fs.existsSync(path.join(installed, 'package.json')) && realpathOrSelf(installed) === realpathOrSelf(packageRoot)) {
+    if (
+      fs.existsSync(path.join(installed, 'package.json')) &&
+      realpathOrSelf(installed) === realpathOrSelf(packageRoot)
+    ) {
       return dir;
     }
     if (path.dirname(dir) === dir) break;
@@ -84,7 +88,8 @@ export function findProjectDir(packageRoot = PACKAGE_ROOT, cwd = process.env.INI
 export function locate(projectDir?: string, packageRoot = PACKAGE_ROOT): Locations {
   const project = path.resolve(projectDir ?? findProjectDir(packageRoot));
   // A source build's deps/libtensorflow, or the prebuilt platform package's.
-  const libtensorflowDir = packageRoot === PACKAGE_ROOT ? libtensorflowDirectory() : path.join(packageRoot, 'deps', 'libtensorflow');
+  const libtensorflowDir =
+    packageRoot === PACKAGE_ROOT ? libtensorflowDirectory() : path.join(packageRoot, 'deps', 'libtensorflow');
   let version: string | undefined;
   try {
     version = fs.readFileSync(path.join(libtensorflowDir, 'VERSION'), 'utf8').trim() || undefined;
@@ -99,4 +104,3 @@ export function locate(projectDir?: string, packageRoot = PACKAGE_ROOT): Locatio
     libtensorflowVersion: version,
   };
 }
-

@@ -7,7 +7,11 @@ import * as path from 'node:path';
 import { SetupTfjsNodeError } from './errors';
 import { realpathOrSelf } from './locations';
 
-interface CommandResult { code: number | null; signal: NodeJS.Signals | null; output: string }
+interface CommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
 
 const OUTPUT_KEEP = 256 * 1024;
 const TAIL_LINES = 40;
@@ -16,7 +20,13 @@ export function tail(output: string, lines = TAIL_LINES): string {
   return output.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export function runCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, verbose: boolean): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  verbose: boolean,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -41,7 +51,13 @@ function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function npm(step: string, args: string[], cwd: string, verbose: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+export async function npm(
+  step: string,
+  args: string[],
+  cwd: string,
+  verbose: boolean,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<void> {
   let result: CommandResult;
   try {
     result = await runCommand('npm', args, cwd, npmEnv(extraEnv), verbose);
@@ -73,7 +89,9 @@ export function findNodeHeaders(): { nodedir?: string; note?: string } {
     if (!fs.existsSync(path.join(include, 'node_api.h')) || !fs.existsSync(path.join(include, 'common.gypi'))) continue;
     let headerMajor: string | undefined;
     try {
-      headerMajor = /#define NODE_MAJOR_VERSION (\d+)/.exec(fs.readFileSync(path.join(include, 'node_version.h'), 'utf8'))?.[1];
+      headerMajor = /#define NODE_MAJOR_VERSION (\d+)/.exec(
+        fs.readFileSync(path.join(include, 'node_version.h'), 'utf8'),
+      )?.[1];
     } catch {
       headerMajor = undefined;
     }
@@ -81,10 +99,14 @@ export function findNodeHeaders(): { nodedir?: string; note?: string } {
     fallback ??= dir;
   }
   if (fallback !== undefined) {
-    return { nodedir: fallback, note: `the Node headers in ${fallback} are not Node ${major}'s (the binding uses N-API only, so they will do)` };
+    return {
+      nodedir: fallback,
+      note: `the Node headers in ${fallback} are not Node ${major}'s (the binding uses N-API only, so they will do)`,
+    };
   }
   return {
-    note: `no Node.js headers found (looked for include/node/node_api.h under ${candidates.join(', ')}): ` +
-          'node-gyp will try to download them; set npm_config_nodedir to a Node prefix holding include/node to avoid that',
+    note:
+      `no Node.js headers found (looked for include/node/node_api.h under ${candidates.join(', ')}): ` +
+      'node-gyp will try to download them; set npm_config_nodedir to a Node prefix holding include/node to avoid that',
   };
 }

@@ -25,7 +25,14 @@ import { SetupTfjsNodeError } from './errors';
 import { readJson, realpathOrSelf, STAMP_NAME, TFJS_NODE_PACKAGE, TFJS_NODE_VERSION } from './locations';
 import { findNodeHeaders, npm } from './npm';
 import { stage } from './stage';
-import { bindingLocation, libtensorflowProblems, missingDependencies, SetupStatus, Stamp, tfjsNodeSetupStatus } from './status';
+import {
+  bindingLocation,
+  libtensorflowProblems,
+  missingDependencies,
+  SetupStatus,
+  Stamp,
+  tfjsNodeSetupStatus,
+} from './status';
 import { verify } from './verify';
 
 export interface SetupTfjsNodeOptions {
@@ -71,8 +78,10 @@ export async function setupTfjsNode(options: SetupTfjsNodeOptions = {}): Promise
   const ownProblems = libtensorflowProblems(loc);
   if (ownProblems.length > 0) throw new SetupTfjsNodeError('check', ownProblems.join('; '));
   if (before.ready && !options.force) {
-    log(`${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION} is already set up on this package's libtensorflow ` +
-        `${loc.libtensorflowVersion} in ${loc.tfjsNodeDir}: nothing to do`);
+    log(
+      `${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION} is already set up on this package's libtensorflow ` +
+        `${loc.libtensorflowVersion} in ${loc.tfjsNodeDir}: nothing to do`,
+    );
     return { changed: false, millis: performance.now() - started, steps, status: before };
   }
 
@@ -82,31 +91,56 @@ export async function setupTfjsNode(options: SetupTfjsNodeOptions = {}): Promise
       throw new SetupTfjsNodeError(
         'install',
         `${loc.tfjsNodeDir} is ${TFJS_NODE_PACKAGE} ${String(pkg.version)}; this package works with ${TFJS_NODE_VERSION} ` +
-        '(its optional peer dependency): re-run with --force to replace it with ' + TFJS_NODE_VERSION,
+          '(its optional peer dependency): re-run with --force to replace it with ' +
+          TFJS_NODE_VERSION,
       );
     }
-    log(`installing ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} into ${path.join(loc.projectDir, 'node_modules')} ` +
-        '(--no-save --ignore-scripts: package.json is not changed and nothing is downloaded by its installer)');
+    log(
+      `installing ${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION} into ${path.join(loc.projectDir, 'node_modules')} ` +
+        '(--no-save --ignore-scripts: package.json is not changed and nothing is downloaded by its installer)',
+    );
     // --save-prod only sets the type of the (unsaved) edge: without it npm takes the type
     // from an existing edge, and where tfjs-node is an optional peer of the project (this
     // package's own checkout) it installs nothing ("up to date"). --no-save still keeps
     // package.json and package-lock.json as they are. --prefer-offline: the version is
     // pinned, so what npm's cache holds (after npm ci, say) needs no revalidation.
-    await timed('install', () => npm('install', [
-      'install', '--no-save', '--save-prod', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error',
-      `${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION}`,
-    ], loc.projectDir, verbose));
+    await timed('install', () =>
+      npm(
+        'install',
+        [
+          'install',
+          '--no-save',
+          '--save-prod',
+          '--ignore-scripts',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+          `${TFJS_NODE_PACKAGE}@${TFJS_NODE_VERSION}`,
+        ],
+        loc.projectDir,
+        verbose,
+      ),
+    );
     const after = readJson(path.join(loc.tfjsNodeDir, 'package.json'));
     if (after?.version !== TFJS_NODE_VERSION) {
-      throw new SetupTfjsNodeError('install', `npm install finished but ${loc.tfjsNodeDir} holds no ${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION}`);
+      throw new SetupTfjsNodeError(
+        'install',
+        `npm install finished but ${loc.tfjsNodeDir} holds no ${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION}`,
+      );
     }
     const missing = missingDependencies(loc.tfjsNodeDir);
     if (missing.length > 0) {
-      throw new SetupTfjsNodeError('install', `npm install finished but dependencies of ${TFJS_NODE_PACKAGE} are missing: ${missing.join(', ')}`);
+      throw new SetupTfjsNodeError(
+        'install',
+        `npm install finished but dependencies of ${TFJS_NODE_PACKAGE} are missing: ${missing.join(', ')}`,
+      );
     }
   }
 
-  log(`staging ${path.join(loc.tfjsNodeDir, 'deps')} on ${loc.libtensorflowDir} (libtensorflow ${loc.libtensorflowVersion}, symlinks)`);
+  log(
+    `staging ${path.join(loc.tfjsNodeDir, 'deps')} on ${loc.libtensorflowDir} (libtensorflow ${loc.libtensorflowVersion}, symlinks)`,
+  );
   await timed('stage', () => {
     try {
       stage(loc);
@@ -121,16 +155,27 @@ export async function setupTfjsNode(options: SetupTfjsNodeOptions = {}): Promise
   if (headers.note) log(`note: ${headers.note}`);
   const where = bindingLocation(loc.tfjsNodeDir);
   if (where === undefined) {
-    throw new SetupTfjsNodeError('build', `${TFJS_NODE_PACKAGE}'s package.json names no N-API version this Node supports`);
+    throw new SetupTfjsNodeError(
+      'build',
+      `${TFJS_NODE_PACKAGE}'s package.json names no N-API version this Node supports`,
+    );
   }
   fs.rmSync(where.bindingPath, { force: true });
-  log(`building ${TFJS_NODE_PACKAGE}'s binding from source (npm rebuild${headers.nodedir ? `, Node headers from ${headers.nodedir}` : ''})`);
-  await timed('build', () => npm('build', [
-    'rebuild', TFJS_NODE_PACKAGE, '--ignore-scripts=false', '--foreground-scripts', '--no-audit', '--no-fund',
-  ], loc.projectDir, verbose, {
-    ...(headers.nodedir ? { npm_config_nodedir: headers.nodedir } : {}),
-    JOBS: process.env.JOBS ?? 'max',  // node-gyp: make -j (its two sources compile in parallel)
-  }));
+  log(
+    `building ${TFJS_NODE_PACKAGE}'s binding from source (npm rebuild${headers.nodedir ? `, Node headers from ${headers.nodedir}` : ''})`,
+  );
+  await timed('build', () =>
+    npm(
+      'build',
+      ['rebuild', TFJS_NODE_PACKAGE, '--ignore-scripts=false', '--foreground-scripts', '--no-audit', '--no-fund'],
+      loc.projectDir,
+      verbose,
+      {
+        ...(headers.nodedir ? { npm_config_nodedir: headers.nodedir } : {}),
+        JOBS: process.env.JOBS ?? 'max', // node-gyp: make -j (its two sources compile in parallel)
+      },
+    ),
+  );
   let binding: fs.Stats;
   try {
     binding = fs.statSync(where.bindingPath);
@@ -155,8 +200,9 @@ export async function setupTfjsNode(options: SetupTfjsNodeOptions = {}): Promise
   fs.writeFileSync(path.join(loc.tfjsNodeDir, 'deps', STAMP_NAME), `${JSON.stringify(stamp, null, 2)}\n`);
   const status = tfjsNodeSetupStatus(loc.projectDir);
   if (!status.ready) throw new SetupTfjsNodeError('check', status.problems.join('; '));
-  log(`${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION} set up on libtensorflow ${loc.libtensorflowVersion} in ${seconds(millis)} ` +
-      `(${steps.map((s) => `${s.step} ${seconds(s.millis)}`).join(', ')})`);
+  log(
+    `${TFJS_NODE_PACKAGE} ${TFJS_NODE_VERSION} set up on libtensorflow ${loc.libtensorflowVersion} in ${seconds(millis)} ` +
+      `(${steps.map((s) => `${s.step} ${seconds(s.millis)}`).join(', ')})`,
+  );
   return { changed: true, millis, steps, status };
 }
-

@@ -8,7 +8,10 @@ import { sameFile } from './status';
 
 function relativeLink(target: string, linkPath: string): void {
   const from = realpathOrSelf(path.dirname(linkPath));
-  fs.symlinkSync(path.relative(from, realpathOrSelf(path.dirname(target))) + path.sep + path.basename(target), linkPath);
+  fs.symlinkSync(
+    path.relative(from, realpathOrSelf(path.dirname(target))) + path.sep + path.basename(target),
+    linkPath,
+  );
 }
 
 /** Stages tfjs-node's deps/ (and scripts/custom-binary.json) on this package's libtensorflow. */
@@ -27,7 +30,10 @@ export function stage(loc: Locations): void {
   }
   for (const [entry, ours] of Object.entries(DEPS_LIB_ENTRIES)) {
     if (!sameFile(path.join(staging, 'lib', entry), path.join(libtensorflowDir, 'lib', ours))) {
-      throw new SetupTfjsNodeError('stage', `${path.join(staging, 'lib', entry)} does not resolve to ${path.join(libtensorflowDir, 'lib', ours)}`);
+      throw new SetupTfjsNodeError(
+        'stage',
+        `${path.join(staging, 'lib', entry)} does not resolve to ${path.join(libtensorflowDir, 'lib', ours)}`,
+      );
     }
   }
   if (fs.existsSync(depsDir) || isSymlink(depsDir)) fs.renameSync(depsDir, old);
@@ -48,4 +54,3 @@ function isSymlink(p: string): boolean {
     return false;
   }
 }
-

@@ -5,7 +5,14 @@ import * as path from 'node:path';
 
 import { isPrebuilt, PACKAGE_ROOT } from '../../native-location';
 import {
-  DEPS_LIB_ENTRIES, findPackageDir, locate, Locations, readJson, STAMP_NAME, TF_LIBS, TFJS_NODE_PACKAGE,
+  DEPS_LIB_ENTRIES,
+  findPackageDir,
+  locate,
+  Locations,
+  readJson,
+  STAMP_NAME,
+  TF_LIBS,
+  TFJS_NODE_PACKAGE,
   TFJS_NODE_VERSION,
 } from './locations';
 
@@ -30,7 +37,6 @@ export interface Stamp {
   setupMillis?: number;
 }
 
-
 /** Problems with this package's own libtensorflow (empty when usable). */
 export function libtensorflowProblems(loc: Locations): string[] {
   const missing = [
@@ -39,13 +45,16 @@ export function libtensorflowProblems(loc: Locations): string[] {
     ...TF_LIBS.map((l) => path.join('lib', l)),
   ].filter((f) => !fs.existsSync(path.join(loc.libtensorflowDir, f)));
   const prebuilt = loc.packageRoot === PACKAGE_ROOT && isPrebuilt();
-  const problems = missing.length > 0
-    ? [`this package's libtensorflow at ${loc.libtensorflowDir} is incomplete (missing ${missing.join(', ')}): ` +
-       (prebuilt
-         ? 'a prebuilt install leaves libtensorflow_cc and the headers out; run ' +
-           'npx tfserving-remote-predict fetch-libtensorflow-cc --headers first'
-         : 'run npm install (or npm rebuild tfserving-remote-predict) first')]
-    : [];
+  const problems =
+    missing.length > 0
+      ? [
+          `this package's libtensorflow at ${loc.libtensorflowDir} is incomplete (missing ${missing.join(', ')}): ` +
+            (prebuilt
+              ? 'a prebuilt install leaves libtensorflow_cc and the headers out; run ' +
+                'npx tfserving-remote-predict fetch-libtensorflow-cc --headers first'
+              : 'run npm install (or npm rebuild tfserving-remote-predict) first'),
+        ]
+      : [];
   if (loc.libtensorflowVersion === undefined) {
     problems.push(`${path.join(loc.libtensorflowDir, 'VERSION')} is missing: run npm install first`);
   }
@@ -115,7 +124,9 @@ export function tfjsNodeSetupStatus(projectDir?: string): SetupStatus {
   const where = bindingLocation(tfjsNodeDir);
   let bindingPath: string | undefined;
   if (where === undefined) {
-    problems.push(`${TFJS_NODE_PACKAGE}'s package.json names no N-API version this Node (N-API ${process.versions.napi}) supports`);
+    problems.push(
+      `${TFJS_NODE_PACKAGE}'s package.json names no N-API version this Node (N-API ${process.versions.napi}) supports`,
+    );
   } else {
     bindingPath = where.bindingPath;
     const stamp = readJson(path.join(depsDir, STAMP_NAME)) as Partial<Stamp> | undefined;
@@ -129,11 +140,17 @@ export function tfjsNodeSetupStatus(projectDir?: string): SetupStatus {
       problems.push(`its binding ${where.bindingPath} has not been built`);
     } else if (stamp === undefined) {
       problems.push(`its binding was not built by this command (no ${path.join(depsDir, STAMP_NAME)})`);
-    } else if (stamp.tfjsNode !== TFJS_NODE_VERSION || stamp.libtensorflowVersion !== locations.libtensorflowVersion ||
-               stamp.binding?.path !== path.relative(tfjsNodeDir, where.bindingPath) || stamp.binding.size !== binding.size ||
-               stamp.binding.mtimeMs !== binding.mtimeMs) {
-      problems.push(`its binding ${where.bindingPath} is not the one built on libtensorflow ` +
-                    `${String(locations.libtensorflowVersion)} by this command`);
+    } else if (
+      stamp.tfjsNode !== TFJS_NODE_VERSION ||
+      stamp.libtensorflowVersion !== locations.libtensorflowVersion ||
+      stamp.binding?.path !== path.relative(tfjsNodeDir, where.bindingPath) ||
+      stamp.binding.size !== binding.size ||
+      stamp.binding.mtimeMs !== binding.mtimeMs
+    ) {
+      problems.push(
+        `its binding ${where.bindingPath} is not the one built on libtensorflow ` +
+          `${String(locations.libtensorflowVersion)} by this command`,
+      );
     }
   }
   return { ready: problems.length === 0, problems, locations, installed, bindingPath };

@@ -52,7 +52,8 @@ function main([packageRoot, tfjsNodeDir, libDir]: string[]): VerifyReport {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const sum = tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync();
   const ours: Record<string, string> = {};
-  for (const lib of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) ours[lib] = fileId(path.join(libDir, lib));
+  for (const lib of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'])
+    ours[lib] = fileId(path.join(libDir, lib));
   return {
     backend: tf.getBackend(),
     sum: Array.from(sum),

@@ -11,17 +11,26 @@ import type { VerifyReport } from './verify-program';
 export async function verify(loc: Locations, verbose: boolean): Promise<string> {
   const result = await runCommand(
     process.execPath,
-    [path.join(__dirname, 'verify-program.js'), loc.packageRoot, loc.tfjsNodeDir, path.join(loc.libtensorflowDir, 'lib')],
+    [
+      path.join(__dirname, 'verify-program.js'),
+      loc.packageRoot,
+      loc.tfjsNodeDir,
+      path.join(loc.libtensorflowDir, 'lib'),
+    ],
     loc.projectDir,
     { ...process.env, TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
     verbose,
   );
-  const last = result.output.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const last = result.output
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (result.code !== 0 || last === undefined) {
     throw new SetupTfjsNodeError(
       'verify',
       `loading tfserving-remote-predict and ${TFJS_NODE_PACKAGE} in one process failed ` +
-      `(${result.code === null ? `signal ${result.signal}` : `exit code ${result.code}`})`,
+        `(${result.code === null ? `signal ${result.signal}` : `exit code ${result.code}`})`,
       tail(result.output),
     );
   }
@@ -31,12 +40,16 @@ export async function verify(loc: Locations, verbose: boolean): Promise<string> 
   if (report.sum.join(',') !== '4,6') problems.push(`tf.add gave [${report.sum.join(', ')}]`);
   if (!report.opRegistered) problems.push('TfServingRemotePredict is not registered');
   if (report.bindingTensorflowVersion !== report.tensorflowVersion) {
-    problems.push(`tfjs-node's binding sees TensorFlow ${report.bindingTensorflowVersion}, this package ${report.tensorflowVersion}`);
+    problems.push(
+      `tfjs-node's binding sees TensorFlow ${report.bindingTensorflowVersion}, this package ${report.tensorflowVersion}`,
+    );
   }
   for (const lib of TF_LIBS) {
     const copies = Object.entries(report.mapped[lib] ?? {});
     if (copies.length !== 1) {
-      problems.push(`${lib} is mapped ${copies.length} times: ${copies.map(([id, p]) => `${p} (${id})`).join(', ') || 'none'}`);
+      problems.push(
+        `${lib} is mapped ${copies.length} times: ${copies.map(([id, p]) => `${p} (${id})`).join(', ') || 'none'}`,
+      );
     } else if (copies[0][0] !== report.ours[lib]) {
       problems.push(`the mapped ${lib} is ${copies[0][1]} (${copies[0][0]}), not this package's (${report.ours[lib]})`);
     }
@@ -48,6 +61,8 @@ export async function verify(loc: Locations, verbose: boolean): Promise<string> 
   }
   if (report.mapped['tfjs_binding.node'] === undefined) problems.push("tfjs-node's binding is not mapped");
   if (problems.length > 0) throw new SetupTfjsNodeError('verify', problems.join('; '), tail(result.output));
-  return `one process, one TensorFlow ${report.tensorflowVersion}: backend 'tensorflow', op registered, ` +
-         'one mapped copy of libtensorflow_cc.so.2 and libtensorflow_framework.so.2';
+  return (
+    `one process, one TensorFlow ${report.tensorflowVersion}: backend 'tensorflow', op registered, ` +
+    'one mapped copy of libtensorflow_cc.so.2 and libtensorflow_framework.so.2'
+  );
 }
