@@ -498,7 +498,11 @@ const lengthPrefixed = (text: string): string => `${text.length}:${text}`;
 
 function keyPart(value: unknown): string {
   if (typeof value === 'string') return lengthPrefixed(value);
-  if (Array.isArray(value)) return `${value.length}[${value.map(keyPart).join(',')}]`;
+  if (Array.isArray(value)) {
+    let part = `${value.length}[`;
+    for (const element of value) part += keyPart(element) + ',';
+    return part + ']';
+  }
   return String(value);
 }
 
@@ -510,13 +514,19 @@ export function nativeCallSpec(
   resolved: ResolvedRunOptions,
   failOpOnRpcError: boolean,
 ): { spec: NativeCallSpec; key: string } {
-  const spec: Partial<NativeCallSpec> = { failOpOnRpcError };
+  // Per call: plain loops, no Object.assign / Object.values / join.
+  const spec: Record<string, unknown> = { failOpOnRpcError };
+  let key = String(failOpOnRpcError);
   const values = resolved as Record<string, unknown>;
   for (const [name, option] of ENTRIES) {
-    if (option.spec !== undefined) Object.assign(spec, option.spec(values[name] as never));
+    if (option.spec === undefined) continue;
+    const part = option.spec(values[name] as never) as Record<string, unknown>;
+    for (const field in part) {
+      spec[field] = part[field];
+      key += ';' + keyPart(part[field]);
+    }
   }
-  const key = Object.values(spec).map(keyPart).join(';');
-  return { spec: spec as NativeCallSpec, key };
+  return { spec: spec as unknown as NativeCallSpec, key };
 }
 
 /** The addon's per-call options for these options, or undefined when there are none. */
