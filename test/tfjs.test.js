@@ -15,7 +15,7 @@ try {
 
 const utf8 = (text) => new TextEncoder().encode(text);
 
-const { NON_TFJS } = require('./support/non_tfjs_inputs');
+const { NON_TFJS, tfjsInputs } = require('./support/non_tfjs_inputs');
 
 describe('tfjs tensors', function () {
   let server;
@@ -55,18 +55,9 @@ describe('tfjs tensors', function () {
   });
 
   it('float32, int32, bool, string and complex64 tfjs tensors round-trip through all_dtypes', async function () {
-    const tfjsInputs = {
-      float32: tf.tensor2d([
-        [1.5, -0],
-        [NaN, Infinity],
-      ]),
-      int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
-      bool: tf.tensor([true, false, true], [3], 'bool'),
-      string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
-      complex64: tf.complex([1, -3], [2, 4]),
-    };
+    const fromTfjs = tfjsInputs(tf);
     const names = Object.keys(api.DTYPES);
-    const inputs = names.map((dtype) => tfjsInputs[dtype] || { dtype, ...NON_TFJS[dtype] });
+    const inputs = names.map((dtype) => fromTfjs[dtype] || { dtype, ...NON_TFJS[dtype] });
     const outputs = await api.run({
       targetAddress: server.address,
       modelName: 'all_dtypes',
@@ -84,7 +75,7 @@ describe('tfjs tensors', function () {
     assert.deepEqual(Array.from(/** @type {Uint8Array} */ (byName.bool.data)), [1, 0, 1]);
     assert.deepEqual(Array.from(/** @type {Float32Array} */ (byName.complex64.data)), [1, 2, -3, 4]);
 
-    for (const [dtype, original] of Object.entries(tfjsInputs)) {
+    for (const [dtype, original] of Object.entries(fromTfjs)) {
       const back = api.toTfjs(byName[dtype], tf);
       assert.equal(back.dtype, original.dtype, dtype);
       assert.deepEqual(back.shape, original.shape, dtype);
@@ -103,7 +94,7 @@ describe('tfjs tensors', function () {
       () => api.toTfjs(byName.int64, tf),
       (e) => e instanceof TypeError && /^toTfjs: tfjs has no dtype 'int64'.*BigInt64Array/.test(e.message),
     );
-    tf.dispose(Object.values(tfjsInputs));
+    tf.dispose(Object.values(fromTfjs));
   });
 
   it('a disposed tfjs tensor is a TypeError naming the input, before any call', function () {

@@ -1,6 +1,21 @@
 'use strict';
-// Plain inputs for the all_dtypes dtypes tfjs lacks (tfjs has float32, int32, bool, string and
-// complex64): the tfjs tests send these as plain tensors next to tfjs ones.
+// The all_dtypes inputs of the tfjs tests: tfjs tensors for the dtypes tfjs has (float32, int32,
+// bool, string and complex64), made with the given tfjs module (@tensorflow/tfjs or tfjs-node),
+// and plain tensors for the others.
+
+/** @param {any} tf a tfjs module */
+function tfjsInputs(tf) {
+  return {
+    float32: tf.tensor2d([
+      [1.5, -0],
+      [NaN, Infinity],
+    ]),
+    int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
+    bool: tf.tensor([true, false, true], [3], 'bool'),
+    string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
+    complex64: tf.complex([1, -3], [2, 4]),
+  };
+}
 
 const NON_TFJS = {
   float64: { shape: [1], data: new Float64Array([0.1]) },
@@ -16,4 +31,4 @@ const NON_TFJS = {
   complex128: { shape: [1], data: new Float64Array([1, 2]) },
 };
 
-module.exports = { NON_TFJS };
+module.exports = { NON_TFJS, tfjsInputs };

@@ -18,7 +18,7 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'composed', 'half_plus_two_w
 const PLACEHOLDER = 'remote-predict-target:8500';
 const TF_LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 
-const { NON_TFJS } = require('./non_tfjs_inputs');
+const { NON_TFJS, tfjsInputs } = require('./non_tfjs_inputs');
 
 const options = JSON.parse(process.argv[2]);
 const report = { order: options.order, loaded: [] };
@@ -123,16 +123,7 @@ async function interop() {
   out.outputPlusOne = Array.from(tf.add(yTf, 1).dataSync()); // a tfjs-node kernel on it
 
   // The dtypes tfjs has, as tfjs-node tensors, through the all_dtypes model and back.
-  const inputs = {
-    float32: tf.tensor2d([
-      [1.5, -0],
-      [NaN, Infinity],
-    ]),
-    int32: tf.tensor1d([-(2 ** 31), 2 ** 31 - 1], 'int32'),
-    bool: tf.tensor([true, false, true], [3], 'bool'),
-    string: tf.tensor(['', 'héllo', 'a,b'], [3], 'string'),
-    complex64: tf.complex([1, -3], [2, 4]),
-  };
+  const inputs = tfjsInputs(tf);
   const all = Object.keys(api.DTYPES); // all_dtypes wants every dtype: plain tensors for those tfjs lacks
   const outputs = await api.run({
     targetAddress: options.target,
