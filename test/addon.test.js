@@ -9,6 +9,31 @@ const api = require('..');
 
 const ROOT = path.resolve(__dirname, '..');
 
+/**
+ * A prepared call (a native handle) for a target nothing listens on.
+ * @param {import('../dist/native').NativeAddon} native
+ * @returns {import('../dist/native').NativePreparedCall}
+ */
+function prepareUnusedCall(native) {
+  return native.prepare({
+    targetAddress: '127.0.0.1:1',
+    modelName: 'm',
+    modelVersion: -1,
+    versionLabel: '',
+    signatureName: 'serving_default',
+    maxRpcDeadlineMillis: 1000,
+    failOpOnRpcError: true,
+    inputTensorAliases: [],
+    inputTypes: [],
+    outputTensorAliases: [],
+    outputTypes: [],
+    maxSendMessageBytes: 0,
+    maxReceiveMessageBytes: 0,
+    tlsCredentialsId: 0,
+    channelOptions: '',
+  });
+}
+
 describe('addon', function () {
   it('runs on the libtensorflow it was built against', function () {
     assert.equal(api.tensorflowVersion, '2.21.0');
@@ -50,23 +75,7 @@ describe('addon', function () {
 
   it('native handles are type-tagged: a handle of another kind, or any other value, is a TypeError naming the argument', function () {
     const { native } = require('../dist/native');
-    const prepared = native.prepare({
-      targetAddress: '127.0.0.1:1',
-      modelName: 'm',
-      modelVersion: -1,
-      versionLabel: '',
-      signatureName: 'serving_default',
-      maxRpcDeadlineMillis: 1000,
-      failOpOnRpcError: true,
-      inputTensorAliases: [],
-      inputTypes: [],
-      outputTensorAliases: [],
-      outputTypes: [],
-      maxSendMessageBytes: 0,
-      maxReceiveMessageBytes: 0,
-      tlsCredentialsId: 0,
-      channelOptions: '',
-    });
+    const prepared = prepareUnusedCall(native);
     const handle = native.call(prepared, [], true, () => {});
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
     assert.throws(() => native.cancel(prepared), {
@@ -123,23 +132,7 @@ describe('addon', function () {
         message: 'model is not a handle of the right kind',
       });
     });
-    const prepared = native.prepare({
-      targetAddress: '127.0.0.1:1',
-      modelName: 'm',
-      modelVersion: -1,
-      versionLabel: '',
-      signatureName: 'serving_default',
-      maxRpcDeadlineMillis: 1000,
-      failOpOnRpcError: true,
-      inputTensorAliases: [],
-      inputTypes: [],
-      outputTensorAliases: [],
-      outputTypes: [],
-      maxSendMessageBytes: 0,
-      maxReceiveMessageBytes: 0,
-      tlsCredentialsId: 0,
-      channelOptions: '',
-    });
+    const prepared = prepareUnusedCall(native);
     // @ts-expect-error -- a handle of the other module: the addon must refuse it
     assert.throws(() => native.disposeSavedModel(prepared), {
       name: 'TypeError',
