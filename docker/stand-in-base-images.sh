@@ -89,6 +89,13 @@ rm -rf "$rootfs"/var/lib/apt/lists/*_*
 umount "$rootfs/proc" "$rootfs/dev"
 if [[ ${#indexes[@]} -gt 0 ]]; then
   { echo '[global]'; echo "index-url = ${indexes[0]}"
-    [[ ${#indexes[@]} -lt 2 ]] || echo "extra-index-url = ${indexes[*]:1}"; } > "$rootfs/etc/pip.conf"
+    [[ ${#indexes[@]} -lt 2 ]] || echo "extra-index-url = ${indexes[*]:1}"
+    # pip refuses plain-http indexes on hosts other than localhost unless they are trusted
+    # (an engine's bridge gateway, e.g. http://172.17.0.1:PORT/simple).
+    hosts=()
+    for index in "${indexes[@]}"; do
+      [[ "$index" != http://* ]] || hosts+=("$(echo "$index" | sed -E 's#^http://([^/:]+).*#\1#')")
+    done
+    [[ ${#hosts[@]} -eq 0 ]] || echo "trusted-host = ${hosts[*]}"; } > "$rootfs/etc/pip.conf"
 fi
 import_image node:20-bookworm --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'
