@@ -149,21 +149,42 @@ const NODE_FLAGS = ['--max-old-space-size=8192'];
 // TensorFlow's informational logging would only fill the children's stderr.
 const CHILD_ENV = { TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL || '2' };
 
+function runCppClient(config, address, floats, concurrency) {
+  return runJsonChild(path.join(BUILD, 'cpp_client'), [
+    '--target',
+    address,
+    '--floats',
+    String(floats),
+    '--concurrency',
+    String(concurrency),
+    '--warmup-ms',
+    String(config.warmupMs),
+    '--duration-ms',
+    String(config.durationMs),
+  ]);
+}
+
+// The event-loop delay floor at a point: a busy Node loop doing nothing but short JS tasks
+// (bench/eld_floor.js), run while the C++ client loads the machine as the point does.
+async function runEldFloor(config, address, floats, concurrency) {
+  const [floor, cpp] = await Promise.all([
+    runJsonChild(
+      process.execPath,
+      [
+        path.join(__dirname, 'eld_floor.js'),
+        JSON.stringify({ warmupMs: config.warmupMs, durationMs: config.durationMs }),
+      ],
+      { env: CHILD_ENV },
+    ),
+    runCppClient(config, address, floats, concurrency),
+  ]);
+  return { floats, concurrency, ...floor, cppRps: cpp.rps };
+}
+
 async function runPoint(config, address, client, floats, concurrency) {
   const point = { warmupMs: config.warmupMs, durationMs: config.durationMs, maxPhaseMs: config.maxPhaseMs };
   if (client === 'cpp') {
-    const result = await runJsonChild(path.join(BUILD, 'cpp_client'), [
-      '--target',
-      address,
-      '--floats',
-      String(floats),
-      '--concurrency',
-      String(concurrency),
-      '--warmup-ms',
-      String(point.warmupMs),
-      '--duration-ms',
-      String(point.durationMs),
-    ]);
+    const result = await runCppClient(config, address, floats, concurrency);
     return { client, floats, concurrency, ...result, eldP99Ms: null };
   }
   return runJsonChild(
@@ -234,6 +255,7 @@ function writeReport({
   config,
   machine: info,
   results,
+  eldFloor,
   leak,
   footprint,
   channels,
@@ -243,6 +265,7 @@ function writeReport({
   fs.mkdirSync(out, { recursive: true });
   const sections = {
     results,
+    eldFloor,
     leak,
     footprint,
     channels,
@@ -263,6 +286,7 @@ function writeReport({
       config,
       machine: info,
       results,
+      eldFloor,
       leak,
       footprint,
       channels,
@@ -297,6 +321,7 @@ async function main() {
   const server = await startEchoServer();
   log(`echo server on ${server.address}; ${config.smoke ? 'smoke run' : 'full run'}, results to ${config.out}`);
   const results = [];
+  const eldFloor = [];
   let leak = null;
   let footprint = null;
   let savedModelConcurrency;
@@ -357,6 +382,23 @@ async function main() {
       }
     }
     results.push(...best.values());
+    if (config.clients.includes('lib') && config.clients.includes('cpp')) {
+      log('event-loop delay floor: a busy Node loop next to the C++ client (bench/eld_floor.js)');
+      for (const floats of config.payloads) {
+        for (const concurrency of config.concurrency) {
+          try {
+            const floor = await runEldFloor(config, server.address, floats, concurrency);
+            eldFloor.push(floor);
+            log(
+              `  ${String(floats).padStart(7)} floats c=${String(concurrency).padStart(3)}: ELD p99 ${floor.eldP99Ms.toFixed(2)} ms ` +
+                `(max ${floor.eldMaxMs.toFixed(2)}), loop on a core ${(100 * floor.cpuShare).toFixed(0)}% of the time`,
+            );
+          } catch (err) {
+            log(`  ${floats} floats c=${concurrency}: ELD floor failed: ${err.message.split('\n')[0]}`);
+          }
+        }
+      }
+    }
     if (config.clients.includes('lib')) {
       channels = await measureChannels({ server, startEchoServer, runJsonChild, config, env: CHILD_ENV, log });
     }
@@ -417,6 +459,7 @@ async function main() {
     config,
     machine: machine(),
     results,
+    eldFloor,
     leak,
     footprint,
     channels,
