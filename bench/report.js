@@ -46,7 +46,7 @@ function find(results, client, floats, concurrency) {
   );
 }
 
-function table(results, eldFloor = []) {
+function table(results, floors = []) {
   const floatsList = [...new Set(results.map((r) => r.floats))].sort((a, b) => a - b);
   const concurrencies = [...new Set(results.map((r) => r.concurrency))].sort((a, b) => a - b);
   const lines = [
@@ -61,7 +61,7 @@ function table(results, eldFloor = []) {
         const r = results.find((x) => x.client === client && x.floats === floats && x.concurrency === c);
         if (!r) continue;
         const ok = r.count > 0;
-        const floor = client === 'cpp' && eldFloor.find((f) => f.floats === floats && f.concurrency === c);
+        const floor = client === 'cpp' && floors.find((f) => f.floats === floats && f.concurrency === c);
         const eld = floor
           ? `floor ${fmt(floor.eldP99Ms, 2)}`
           : r.eldP99Ms === null || r.eldP99Ms === undefined
@@ -162,7 +162,7 @@ function targets(results, leak) {
 
 // Issue 13's targets (the hot path), each with the figures it was judged on. The event-loop delay
 // targets show the floor measured at the same point (bench/eld_floor.js) next to run()'s delay.
-function hotPathTargets(results, eldFloor, leak) {
+function hotPathTargets(results, floors, leak) {
   const out = [];
   const check = (name, met, detail) => out.push({ name, met, detail });
   const at = (client, floats, c) => find(results, client, floats, c);
@@ -179,6 +179,12 @@ function hotPathTargets(results, eldFloor, leak) {
   versus('CPU per call ≤ 1.5× (d) at 16 floats, c=64', 'cpuMsPerCall', 16, 64, 'cpp', 1.5);
   versus('requests/s ≥ 4× (b) at 16 floats, c=64', 'rps', 16, 64, 'grpcjs', 4, 'higher');
   versus('p50 latency ≤ 1.3× (d) at 16 floats, c=1', 'p50Ms', 16, 1, 'cpp', 1.3);
+  {
+    const loop = floors.find((f) => f.floats === 16 && f.concurrency === 1)?.loopThread;
+    const d = at('cpp', 16, 1);
+    if (loop && d)
+      out[out.length - 1].detail += `; (d) with one loop thread: ${fmt(loop.p50Ms)} (${ratio(loop.p50Ms, d.p50Ms)}×)`;
+  }
   versus('CPU per call ≤ 1.5× (d) at 64 KiB, c=64', 'cpuMsPerCall', 16384, 64, 'cpp', 1.5);
   versus('CPU per call ≤ 1.5× (d) at 4 MiB, c=64', 'cpuMsPerCall', 1048576, 64, 'cpp', 1.5);
   for (const [c, limit] of [
@@ -186,7 +192,7 @@ function hotPathTargets(results, eldFloor, leak) {
     [256, 10],
   ]) {
     const a = at('lib', 16, c);
-    const floor = eldFloor.find((f) => f.floats === 16 && f.concurrency === c);
+    const floor = floors.find((f) => f.floats === 16 && f.concurrency === c);
     check(
       `event-loop delay p99 ≤ ${limit} ms at 16 floats, c=${c}`,
       a ? a.eldP99Ms <= limit : null,
@@ -203,6 +209,39 @@ function hotPathTargets(results, eldFloor, leak) {
     );
   }
   return out;
+}
+
+// What the machine and Node's threading cost any client, next to run() at the same points.
+function floorsMarkdown(results, floors) {
+  const lines = [
+    '## Floors',
+    '',
+    'Measured after the points above, at each point: **busy-loop ELD**, the event-loop delay p99 (max) of a Node ' +
+      'loop that runs only 50 µs JS tasks (`bench/eld_floor.js`) while the C++ client (d) runs the point; ' +
+      "**(d) one loop thread**, the C++ client with Node's threading (`cpp_client --loop-thread`: each completion is " +
+      'handed to one thread through a queue and an eventfd, as libuv wakes Node, and that thread starts the next call).',
+    '',
+    '| payload | c | busy-loop ELD p99 (max) ms | (a) run() ELD p99 ms | (d) one loop thread: p50 ms (×d) | CPU ms/call (×d) | (a) run(): p50 ms (×loop) | CPU ms/call (×loop) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const f of floors) {
+    const a = find(results, 'lib', f.floats, f.concurrency);
+    const d = find(results, 'cpp', f.floats, f.concurrency);
+    const loop = f.loopThread;
+    lines.push(
+      `| ${payloadName(f.floats)} | ${f.concurrency} | ${fmt(f.eldP99Ms, 2)} (${fmt(f.eldMaxMs, 2)}) | ` +
+        [
+          a ? fmt(a.eldP99Ms, 2) : 'n/a',
+          loop ? `${fmt(loop.p50Ms)} (${ratio(loop.p50Ms, d?.p50Ms)})` : '–',
+          loop ? `${fmt(loop.cpuMsPerCall)} (${ratio(loop.cpuMsPerCall, d?.cpuMsPerCall)})` : '–',
+          loop && a ? `${fmt(a.p50Ms)} (${ratio(a.p50Ms, loop.p50Ms)})` : '–',
+          loop && a ? `${fmt(a.cpuMsPerCall)} (${ratio(a.cpuMsPerCall, loop.cpuMsPerCall)})` : '–',
+        ].join(' | ') +
+        ' |',
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
 }
 
 function targetsMarkdown(list) {
@@ -239,10 +278,10 @@ function markdown({
   chart,
   savedModelConcurrency,
   inProcess,
-  eldFloor = [],
+  floors = [],
 }) {
   const t = targets(results, leak);
-  const hotPath = hotPathTargets(results, eldFloor, leak);
+  const hotPath = hotPathTargets(results, floors, leak);
   const lines = [
     `# Benchmark: ${date}${config.smoke ? ' (smoke run: tiny durations, not for quoting)' : ''}`,
     '',
@@ -273,7 +312,7 @@ function markdown({
     `- ${machine.cores} cores for client and server together: at high concurrency the echo server takes a share of ` +
       "the same CPUs, so requests/s are a property of the pair; CPU per call is the client's alone.",
     '',
-    table(results, eldFloor),
+    table(results, floors),
     '',
     '## Targets (issue 13: the hot path)',
     '',
@@ -284,6 +323,7 @@ function markdown({
     targetsMarkdown(t),
     '',
   ];
+  if (floors.length > 0) lines.push(floorsMarkdown(results, floors));
   if (leak) {
     lines.push(
       '## Leak check',

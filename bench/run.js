@@ -149,8 +149,9 @@ const NODE_FLAGS = ['--max-old-space-size=8192'];
 // TensorFlow's informational logging would only fill the children's stderr.
 const CHILD_ENV = { TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL || '2' };
 
-function runCppClient(config, address, floats, concurrency) {
+function runCppClient(config, address, floats, concurrency, extraArgs = []) {
   return runJsonChild(path.join(BUILD, 'cpp_client'), [
+    ...extraArgs,
     '--target',
     address,
     '--floats',
@@ -164,9 +165,12 @@ function runCppClient(config, address, floats, concurrency) {
   ]);
 }
 
-// The event-loop delay floor at a point: a busy Node loop doing nothing but short JS tasks
-// (bench/eld_floor.js), run while the C++ client loads the machine as the point does.
-async function runEldFloor(config, address, floats, concurrency) {
+// The floors at a point, what the machine and Node's threading cost any client:
+// - the event-loop delay of a busy Node loop doing nothing but short JS tasks (bench/eld_floor.js),
+//   run while the C++ client loads the machine as the point does;
+// - at the smallest payload, the C++ client with Node's threading (--loop-thread: completions
+//   handed to one thread, which starts the next call).
+async function runFloors(config, address, floats, concurrency) {
   const [floor, cpp] = await Promise.all([
     runJsonChild(
       process.execPath,
@@ -178,7 +182,12 @@ async function runEldFloor(config, address, floats, concurrency) {
     ),
     runCppClient(config, address, floats, concurrency),
   ]);
-  return { floats, concurrency, ...floor, cppRps: cpp.rps };
+  const result = { floats, concurrency, ...floor, cppRps: cpp.rps };
+  if (floats === Math.min(...config.payloads)) {
+    const loop = await runCppClient(config, address, floats, concurrency, ['--loop-thread']);
+    result.loopThread = { rps: loop.rps, p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, cpuMsPerCall: loop.cpuMsPerCall };
+  }
+  return result;
 }
 
 async function runPoint(config, address, client, floats, concurrency) {
@@ -255,7 +264,7 @@ function writeReport({
   config,
   machine: info,
   results,
-  eldFloor,
+  floors,
   leak,
   footprint,
   channels,
@@ -265,7 +274,7 @@ function writeReport({
   fs.mkdirSync(out, { recursive: true });
   const sections = {
     results,
-    eldFloor,
+    floors,
     leak,
     footprint,
     channels,
@@ -286,7 +295,7 @@ function writeReport({
       config,
       machine: info,
       results,
-      eldFloor,
+      floors,
       leak,
       footprint,
       channels,
@@ -321,7 +330,7 @@ async function main() {
   const server = await startEchoServer();
   log(`echo server on ${server.address}; ${config.smoke ? 'smoke run' : 'full run'}, results to ${config.out}`);
   const results = [];
-  const eldFloor = [];
+  const floors = [];
   let leak = null;
   let footprint = null;
   let savedModelConcurrency;
@@ -383,18 +392,22 @@ async function main() {
     }
     results.push(...best.values());
     if (config.clients.includes('lib') && config.clients.includes('cpp')) {
-      log('event-loop delay floor: a busy Node loop next to the C++ client (bench/eld_floor.js)');
+      log('floors: a busy Node loop next to the C++ client (bench/eld_floor.js); the C++ client with one loop thread');
       for (const floats of config.payloads) {
         for (const concurrency of config.concurrency) {
           try {
-            const floor = await runEldFloor(config, server.address, floats, concurrency);
-            eldFloor.push(floor);
+            const floor = await runFloors(config, server.address, floats, concurrency);
+            floors.push(floor);
             log(
               `  ${String(floats).padStart(7)} floats c=${String(concurrency).padStart(3)}: ELD p99 ${floor.eldP99Ms.toFixed(2)} ms ` +
-                `(max ${floor.eldMaxMs.toFixed(2)}), loop on a core ${(100 * floor.cpuShare).toFixed(0)}% of the time`,
+                `(max ${floor.eldMaxMs.toFixed(2)}), loop on a core ${(100 * floor.cpuShare).toFixed(0)}% of the time` +
+                (floor.loopThread
+                  ? `; C++ with one loop thread: p50 ${floor.loopThread.p50Ms.toFixed(3)} ms, ` +
+                    `CPU ${floor.loopThread.cpuMsPerCall.toFixed(3)} ms/call`
+                  : ''),
             );
           } catch (err) {
-            log(`  ${floats} floats c=${concurrency}: ELD floor failed: ${err.message.split('\n')[0]}`);
+            log(`  ${floats} floats c=${concurrency}: floors failed: ${err.message.split('\n')[0]}`);
           }
         }
       }
@@ -459,7 +472,7 @@ async function main() {
     config,
     machine: machine(),
     results,
-    eldFloor,
+    floors,
     leak,
     footprint,
     channels,

@@ -69,17 +69,19 @@ describe('benchmark smoke run', function () {
     assert.ok(json.leak.calls > 0 && Number.isFinite(json.leak.growthMb));
   });
 
-  it("measures the event-loop delay floor next to the C++ client and judges issue 13's targets", function () {
+  it("measures the floors (busy-loop ELD, the C++ client with one loop thread), judges issue 13's targets", function () {
     const json = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
     assert.deepEqual(
-      json.eldFloor.map((f) => f.concurrency),
+      json.floors.map((f) => f.concurrency),
       [1, 64],
     );
-    for (const f of json.eldFloor) {
+    for (const f of json.floors) {
       assert.ok(f.tasks > 0 && Number.isFinite(f.eldP99Ms) && f.cppRps > 0, JSON.stringify(f));
+      assert.ok(f.loopThread && f.loopThread.rps > 0 && f.loopThread.p50Ms > 0, JSON.stringify(f));
     }
     const saved = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
     assert.match(saved, /\| 16 floats \| 64 \| [^|]*C\+\+[^|]* \|([^|]*\|){4} floor \d/);
+    assert.match(saved, /## Floors[^]*\| 16 floats \| 1 \| [\d.]+ \([\d.]+\) \| [\d.]+ \| [\d.]+ \([\d.]+\) \|/);
     assert.match(
       saved,
       /## Targets \(issue 13: the hot path\)[^]*event-loop delay p99 ≤ 5 ms at 16 floats, c=64 \| [^|]+ \| [\d.]+ ms; floor [\d.]+ ms/,

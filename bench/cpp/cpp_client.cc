@@ -4,15 +4,21 @@
 // calls in flight. Per call it encodes the request (one copy of the floats into
 // the message) and copies the answer's tensor_content out into a float vector
 // (one copy): what a lean real client does, and the floor for any Node client.
+// With --loop-thread, every completion is handed to one application thread
+// (a queue and an eventfd it blocks on, as libuv's uv_async wakes Node's loop),
+// which decodes it and starts the next call: the same client with Node's
+// threading, the floor for a client whose calls start and end on one loop.
 //
 //   cpp_client --target H:P --floats N --concurrency C --warmup-ms W --duration-ms D
-//              [--model NAME] [--deadline-ms MS] [--absl-deadlock-detection]
+//              [--model NAME] [--deadline-ms MS] [--loop-thread] [--absl-deadlock-detection]
 // prints one JSON line: requests/s, p50/p99 latency, CPU ms per call
 // (getrusage over the measured window / calls), peak RSS.
 #include <grpc/support/log.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +52,7 @@ struct Options {
   int duration_ms = 2000;
   int deadline_ms = 60000;
   bool deadlock_detection = false;
+  bool loop_thread = false;
 };
 
 enum Phase { kWarmup, kMeasure, kDrain };
@@ -69,7 +77,20 @@ class Bench {
     BuildRequestFrame();
   }
 
+  ~Bench() {
+    if (wake_fd_ >= 0) close(wake_fd_);
+  }
+
   void Start() {
+    if (options_.loop_thread) {
+      wake_fd_ = eventfd(0, EFD_CLOEXEC);
+      if (wake_fd_ < 0) {
+        std::perror("eventfd");
+        std::exit(1);
+      }
+      // Detached: main() leaves with _Exit while calls may still be in flight.
+      std::thread([this] { RunLoop(); }).detach();
+    }
     for (int i = 0; i < options_.concurrency; ++i) Issue();
   }
 
@@ -87,7 +108,33 @@ class Bench {
     grpc::ClientContext context;
     grpc::ByteBuffer request, response;
     Clock::time_point start;
+    grpc::Status status;
   };
+
+  // gRPC's thread: queue the completion and wake the loop thread.
+  void HandToLoop(Call* call, const grpc::Status& status) {
+    call->status = status;
+    {
+      std::lock_guard<std::mutex> lock(loop_mu_);
+      loop_queue_.push_back(call);
+    }
+    const uint64_t one = 1;
+    if (write(wake_fd_, &one, sizeof one) != sizeof one) std::abort();
+  }
+
+  void RunLoop() {
+    std::deque<Call*> batch;
+    for (;;) {
+      uint64_t count;
+      if (read(wake_fd_, &count, sizeof count) != sizeof count) continue;
+      {
+        std::lock_guard<std::mutex> lock(loop_mu_);
+        batch.swap(loop_queue_);
+      }
+      for (Call* call : batch) Done(call, call->status);
+      batch.clear();
+    }
+  }
 
   // Everything before and after the tensor bytes is the same for every call.
   void BuildRequestFrame() {
@@ -145,8 +192,13 @@ class Bench {
                                std::chrono::milliseconds(options_.deadline_ms));
     call->start = Clock::now();
     stub_->UnaryCall(&call->context, kPredictMethod, grpc::StubOptions(), &call->request,
-                     &call->response,
-                     [this, call](const grpc::Status& status) { Done(call, status); });
+                     &call->response, [this, call](const grpc::Status& status) {
+                       if (options_.loop_thread) {
+                         HandToLoop(call, status);
+                       } else {
+                         Done(call, status);
+                       }
+                     });
   }
 
   // The output tensor 'y', copied out as floats; false if absent or malformed.
@@ -213,6 +265,9 @@ class Bench {
   std::unique_ptr<grpc::GenericStub> stub_;
   std::vector<float> input_;
   std::string prefix_, suffix_;
+  int wake_fd_ = -1;
+  std::mutex loop_mu_;
+  std::deque<Call*> loop_queue_;  // guarded by loop_mu_
 };
 
 double Percentile(std::vector<double>& sorted, double q) {
@@ -224,12 +279,12 @@ double Percentile(std::vector<double>& sorted, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection"},
+  const bench::Flags flags(argc, argv, {"--absl-deadlock-detection", "--loop-thread"},
                            {"--target", "--model", "--floats", "--concurrency", "--warmup-ms",
                             "--duration-ms", "--deadline-ms"},
                            "cpp_client --target H:P [--model NAME] [--floats N] [--concurrency C] "
                            "[--warmup-ms W] [--duration-ms D] [--deadline-ms MS] "
-                           "[--absl-deadlock-detection]");
+                           "[--loop-thread] [--absl-deadlock-detection]");
   Options options;
   options.target = flags.String("--target", "");
   options.model = flags.String("--model", options.model);
@@ -239,6 +294,7 @@ int main(int argc, char** argv) {
   options.duration_ms = flags.Integer("--duration-ms", options.duration_ms);
   options.deadline_ms = flags.Integer("--deadline-ms", options.deadline_ms);
   options.deadlock_detection = flags.Has("--absl-deadlock-detection");
+  options.loop_thread = flags.Has("--loop-thread");
   if (options.target.empty()) flags.Fail("--target is required");
   if (options.concurrency < 1) flags.Fail("--concurrency must be at least 1");
   bench::SetUpGrpcProcess(options.deadlock_detection);
