@@ -54,6 +54,7 @@
       "sources": [
         "cpp/codec/tensor_encoding.cc",
         "cpp/codec/chunked_bytes.cc",
+        "cpp/codec/large_tensor_allocator.cc",
         "cpp/codec/predict_request_encoder.cc",
         "cpp/codec/predict_response_decoder.cc",
         "cpp/codec/received_tensor.cc",
@@ -104,6 +105,7 @@
         "cpp/addon/background_release.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
+        "cpp/codec/large_tensor_allocator.cc",
         "cpp/addon/property_keys.cc",
         "cpp/addon/op_library.cc",
         "cpp/addon/predict_binding.cc",
@@ -128,6 +130,7 @@
         "cpp/addon/background_release.cc",
         "cpp/addon/js_completions.cc",
         "cpp/addon/js_tensors.cc",
+        "cpp/codec/large_tensor_allocator.cc",
         "cpp/addon/property_keys.cc",
         "cpp/addon/op_library.cc"
       ],

@@ -4,6 +4,7 @@
 
 #include "cpp/addon/background_release.h"
 #include "cpp/addon/property_keys.h"
+#include "cpp/codec/large_tensor_allocator.h"
 
 namespace tfsrp {
 namespace {
@@ -51,7 +52,9 @@ Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
     ThrowType(env, name.str() + ".dtype is not a supported TensorFlow dtype");
   }
-  Tensor tensor(dtype, ShapeFromJs(env, object.Get(Key(env, PropertyKey::kShape)), name));
+  const tensorflow::TensorShape shape =
+      ShapeFromJs(env, object.Get(Key(env, PropertyKey::kShape)), name);
+  Tensor tensor(LargeTensorAllocator::For(dtype, shape.num_elements()), dtype, shape);
   Napi::Value data = object.Get(Key(env, PropertyKey::kData));
   if (dtype == tensorflow::DT_STRING) {
     if (!data.IsArray()) ThrowType(env, name.str() + ".data must be an array of Uint8Array");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cpp/codec/large_tensor_allocator.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "tensorflow/core/framework/allocator.h"
@@ -148,8 +149,9 @@ absl::StatusOr<tensorflow::Tensor> ReceivedTensorValue(const ChunkedBytes& bytes
   const size_t content = received.content.size();
   if (content > 0 && proto.dtype() != tensorflow::DT_STRING) {
     // Checked: the content is exactly the tensor's buffer (so not empty).
-    tensorflow::Tensor tensor(tensorflow::cpu_allocator(), proto.dtype(),
-                              tensorflow::TensorShape(proto.tensor_shape()));
+    const tensorflow::TensorShape shape(proto.tensor_shape());
+    tensorflow::Tensor tensor(LargeTensorAllocator::For(proto.dtype(), shape.num_elements()),
+                              proto.dtype(), shape);
     if (!tensor.IsInitialized()) return CannotConvert(alias, proto);
     bytes.CopyTo(received.content, const_cast<char*>(tensor.tensor_data().data()));
     return tensor;

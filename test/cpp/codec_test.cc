@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "cpp/codec/large_tensor_allocator.h"
 #include "cpp/codec/predict_request_encoder.h"
 #include "cpp/codec/predict_response_decoder.h"
 #include "tensor_test_util.h"
@@ -163,6 +164,61 @@ TEST(CodecTest, TruncatedChunksAreMalformed) {
   ASSERT_FALSE(decoded.ok());
   EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_CONTAINS(decoded.status().message(), "malformed PredictResponse");
+}
+
+bool SanitizedBuild() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+TEST(LargeTensorAllocatorTest, SmallAndStringTensorsUseTensorFlowsAllocator) {
+  EXPECT_EQ(LargeTensorAllocator::For(tensorflow::DT_FLOAT, 1000), tensorflow::cpu_allocator());
+  EXPECT_EQ(LargeTensorAllocator::For(tensorflow::DT_STRING, 1 << 24), tensorflow::cpu_allocator());
+  EXPECT_EQ(LargeTensorAllocator::For(tensorflow::DT_FLOAT, 0), tensorflow::cpu_allocator());
+}
+
+TEST(LargeTensorAllocatorTest, LargeTensorsReuseFreedMappingsOfTheirSize) {
+  if (SanitizedBuild()) GTEST_SKIP() << "AddressSanitizer builds use TensorFlow's allocator";
+  const int64_t elements = 1 << 20;  // 4 MiB of floats
+  tensorflow::Allocator* allocator = LargeTensorAllocator::For(tensorflow::DT_FLOAT, elements);
+  ASSERT_NE(allocator, tensorflow::cpu_allocator());
+  const void* first_data = nullptr;
+  {
+    tensorflow::Tensor tensor(allocator, tensorflow::DT_FLOAT, tensorflow::TensorShape({elements}));
+    ASSERT_TRUE(tensor.IsInitialized());
+    first_data = tensor.tensor_data().data();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(first_data) % 64, 0u);
+    auto flat = tensor.flat<float>();
+    for (int64_t i = 0; i < elements; ++i) flat(i) = static_cast<float>(i);
+    EXPECT_EQ(flat(elements - 1), static_cast<float>(elements - 1));
+  }
+  tensorflow::Tensor again(allocator, tensorflow::DT_FLOAT, tensorflow::TensorShape({elements}));
+  EXPECT_EQ(again.tensor_data().data(), first_data);
+  // Another size gets its own mapping while the first is in use.
+  tensorflow::Tensor other(allocator, tensorflow::DT_FLOAT,
+                           tensorflow::TensorShape({elements + 4096}));
+  ASSERT_TRUE(other.IsInitialized());
+  EXPECT_NE(other.tensor_data().data(), first_data);
+}
+
+TEST(LargeTensorAllocatorTest, DecodedLargeOutputsUseIt) {
+  const std::vector<float> values = Floats(1 << 19);  // 2 MiB
+  tensorflow::TensorProto proto;
+  AsTensor(values).AsProtoTensorContent(&proto);
+  const std::string bytes = Response({{"y", proto}});
+  const std::vector<absl::string_view> chunks = {absl::string_view(bytes)};
+  auto decoded = DecodePredictResponse(ChunkedBytes(chunks));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ExpectTensorEqual<float>(decoded->outputs[0].tensor, AsTensor(values));
+  if (!SanitizedBuild()) {
+    tensorflow::Tensor probe(LargeTensorAllocator::For(tensorflow::DT_FLOAT, 1 << 19),
+                             tensorflow::DT_FLOAT, tensorflow::TensorShape({1 << 19}));
+    // The decoded output holds its mapping: a new tensor of its size gets another one.
+    EXPECT_NE(probe.tensor_data().data(), decoded->outputs[0].tensor.tensor_data().data());
+  }
 }
 
 }  // namespace

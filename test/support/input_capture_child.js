@@ -38,7 +38,7 @@ async function workerBody({ address, calls, bytes, ending }) {
     await new Promise((resolve) => setTimeout(resolve, 5));
     process.exit(0);
   }
-  await new Promise(() => {}); // hangs until terminated
+  setInterval(() => {}, 1 << 30); // keeps the worker alive until terminated, whether or not its calls have ended
 }
 
 /** A TCP server that accepts connections and never says anything. */
