@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace tfsrp {
@@ -49,6 +50,7 @@ void* LargeTensorAllocator::AllocateRaw(size_t alignment, size_t num_bytes) {
   void* base = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    in_use_bytes_ += length;
     auto it = free_by_size_.find(length);
     if (it != free_by_size_.end() && !it->second.empty()) {
       base = it->second.back();
@@ -59,7 +61,11 @@ void* LargeTensorAllocator::AllocateRaw(size_t alignment, size_t num_bytes) {
   if (base == nullptr) {
     base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
                 -1, 0);
-    if (base == MAP_FAILED) return nullptr;
+    if (base == MAP_FAILED) {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_use_bytes_ -= length;
+      return nullptr;
+    }
     *static_cast<size_t*>(base) = length;
   }
   return static_cast<char*>(base) + kHeader;
@@ -71,7 +77,8 @@ void LargeTensorAllocator::DeallocateRaw(void* ptr) {
   const size_t length = *static_cast<size_t*>(base);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pooled_bytes_ + length <= kMaxPooledBytes) {
+    in_use_bytes_ -= length;
+    if (pooled_bytes_ + length <= std::max(kMinPooledBytes, in_use_bytes_ / 4)) {
       free_by_size_[length].push_back(base);
       pooled_bytes_ += length;
       return;
