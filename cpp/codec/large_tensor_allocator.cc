@@ -33,10 +33,10 @@ size_t MappedLength(size_t num_bytes) {
 }  // namespace
 
 tensorflow::Allocator* LargeTensorAllocator::For(tensorflow::DataType dtype, int64_t elements) {
-  static auto* const allocator = new LargeTensorAllocator;  // never destroyed: tensors outlive exit
   if (!kUsePool || !tensorflow::DataTypeCanUseMemcpy(dtype) || elements <= 0) {
     return tensorflow::cpu_allocator();
   }
+  static auto* const allocator = new LargeTensorAllocator;  // never destroyed: tensors outlive exit
   const size_t size = tensorflow::DataTypeSize(dtype);
   if (size == 0 || static_cast<size_t>(elements) < kMinBytes / size) {
     return tensorflow::cpu_allocator();
