@@ -16,7 +16,8 @@ import {
   RUN_OPTION_ENTRIES,
   RunOptions,
 } from './options';
-import { runRecorded, runReturningStatusRecorded, RunStatusResult } from './run';
+import { runReturningStatusShaped, runShaped, RunStatusResult } from './run';
+import { CallShapes, givenSignal, givesOnly, ShapedCall, ShapeOptions, unshapedCall } from './call-shapes';
 import { CallRecorder, CallStats } from './stats';
 import { StatusCode } from './status-codes';
 import type { OutputTensors, OutputTypes, TensorInput } from './tensor';
@@ -117,11 +118,27 @@ const CLIENT_OPTIONS = RUN_OPTION_ENTRIES.filter(([, spec]) => spec.client !== '
 /** What only the constructor takes (a call giving them is refused). */
 const BOUND_OPTIONS = CLIENT_OPTIONS.filter(([, spec]) => spec.client === 'bound').map(([name]) => name);
 const CLIENT_OPTION_NAMES = CLIENT_OPTIONS.map(([name]) => name);
+/** What a call may give and still be compared with the client's kept shapes (no group, no headers). */
+const SHAPED_CALL_OPTIONS: ReadonlySet<string> = new Set<keyof RunOptions>([
+  'inputTensorAliases',
+  'inputTensors',
+  'signal',
+  'modelName',
+  'signatureName',
+  'outputTensorAliases',
+  'outputTypes',
+  'waitForReady',
+]);
 
 /** Options a call replaces together: giving any of them replaces the client's defaults of them all. */
 const GROUPS = new Map<string, (keyof RunOptions)[]>();
 for (const [name, { group }] of RUN_OPTION_ENTRIES) {
   if (group !== undefined) GROUPS.set(group, [...(GROUPS.get(group) ?? []), name]);
+}
+
+/** A call's own value of an option, else the client's. */
+function own(value: unknown, fallback: unknown): unknown {
+  return value !== undefined ? value : fallback;
 }
 
 /**
@@ -139,6 +156,8 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   readonly defaults: Readonly<ClientDefaults>;
   #closed = false;
   #recorder = new CallRecorder();
+  /** Its calls' shapes: a call like an earlier one is compared with it, not resolved again. */
+  #shapes = new CallShapes();
 
   /** Validates the defaults now (TypeError / RangeError naming the option). */
   constructor(options: CheckedPredictionClientOptions<D>) {
@@ -179,9 +198,8 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
     const O extends readonly string[] = DefaultOutputTypes<D>,
     const I extends readonly unknown[] = readonly TensorInput[],
   >(options: ClientRunOptions<D, O, I>): Promise<OutputTensors<O>> {
-    const merged = this.#merge(options);
-    if (this.#closed) return this.#refuse(merged);
-    return runRecorded(merged, this.#recorder) as Promise<OutputTensors<O>>;
+    if (this.#closed) return this.#refuse(options);
+    return runShaped<O>(this.#shaped(options), this.#recorder);
   }
 
   /**
@@ -192,9 +210,8 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
     const O extends readonly string[] = DefaultOutputTypes<D>,
     const I extends readonly unknown[] = readonly TensorInput[],
   >(options: ClientRunOptions<D, O, I>): Promise<RunStatusResult<O>> {
-    const merged = this.#merge(options);
-    if (this.#closed) return this.#refuse(merged);
-    return runReturningStatusRecorded(merged, this.#recorder) as Promise<RunStatusResult<O>>;
+    if (this.#closed) return this.#refuse(options);
+    return runReturningStatusShaped<O>(this.#shaped(options), this.#recorder);
   }
 
   /**
@@ -223,14 +240,47 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
   }
 
   /** The call on a closed client: the options are still validated synchronously. */
-  #refuse(merged: RunOptions): Promise<never> {
-    resolveRunOptions(merged);
+  #refuse(options: unknown): Promise<never> {
+    resolveRunOptions(this.#merge(options));
     return Promise.reject(
       new RemotePredictError(
         StatusCode.FAILED_PRECONDITION,
         `this PredictionClient (target ${this.targetAddress}) has been closed; create another one to call it again`,
       ),
     );
+  }
+
+  /** A call's options merged with the defaults, checked (TypeError / RangeError naming the option) and shaped. */
+  #shaped(options: unknown): ShapedCall {
+    const call = checkObject(options, 'options');
+    if (!givesOnly(call, SHAPED_CALL_OPTIONS)) return unshapedCall(resolveRunOptions(this.#merge(call)));
+    const given = this.#shapeOptions(call);
+    const signal = givenSignal(call.signal);
+    if (signal !== false) {
+      const shaped = this.#shapes.find(given, call.inputTensors, signal);
+      if (shaped !== undefined) return shaped;
+    }
+    // Read once more from a plain copy: what is kept is exactly what was resolved, even from getters.
+    const plain = { ...call };
+    return this.#shapes.add(this.#shapeOptions(plain), resolveRunOptions(this.#merge(plain)));
+  }
+
+  /** The options of a call giving only SHAPED_CALL_OPTIONS, merged with the defaults. */
+  #shapeOptions(call: Record<string, unknown>): ShapeOptions {
+    const kept = this.defaults;
+    return {
+      targetAddress: this.targetAddress,
+      modelName: own(call.modelName, kept.modelName),
+      modelVersion: kept.modelVersion,
+      versionLabel: kept.versionLabel,
+      signatureName: own(call.signatureName, kept.signatureName),
+      deadlineMillis: kept.deadlineMillis,
+      maxRpcDeadlineMillis: undefined,
+      inputTensorAliases: call.inputTensorAliases,
+      outputTensorAliases: own(call.outputTensorAliases, kept.outputTensorAliases),
+      outputTypes: own(call.outputTypes, kept.outputTypes),
+      waitForReady: own(call.waitForReady, kept.waitForReady),
+    };
   }
 
   #merge(options: unknown): RunOptions {

@@ -3,9 +3,9 @@
 import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
 import { addonPath, native, NativePredictResult } from './native';
-import { nativeCallOptions, resolveRunOptions, ResolvedRunOptions, RunOptions } from './options';
+import { CallShape, ShapedCall, shapedRunCall } from './call-shapes';
+import type { RunOptions } from './options';
 import { StatusCode } from './status-codes';
-import { preparedCall } from './prepared-calls';
 import { CallRecorder, processRecorder } from './stats';
 import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
 
@@ -41,20 +41,19 @@ export function run<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<OutputTensors<O>> {
-  return runRecorded(options, undefined);
+  return runShaped(shapedRunCall(options), undefined);
 }
 
-/** run(), also counted in `recorder` (a client's). */
-export function runRecorded<O extends readonly string[], I extends readonly unknown[]>(
-  options: RunOptions<O, I>,
+/** run() of a checked call, also counted in `recorder` (a client's). */
+export function runShaped<O extends readonly string[]>(
+  call: ShapedCall,
   recorder: CallRecorder | undefined,
 ): Promise<OutputTensors<O>> {
-  const resolved = resolveRunOptions(options);
-  return predict(resolved, true, recorder, (result) => {
-    if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
+  return predict(call, true, recorder, (result) => {
+    if (result.code !== 0) throw failure(result.code, result.message, call.signal);
     // Fail mode leaves no RPC error to report in the status outputs; guard anyway.
-    if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, resolved.signal);
-    return outputs(result, resolved) as unknown as OutputTensors<O>;
+    if (result.statusCode !== 0) throw failure(result.statusCode, result.statusErrorMessage, call.signal);
+    return outputs(result, call.shape) as unknown as OutputTensors<O>;
   });
 }
 
@@ -73,21 +72,20 @@ export function runReturningStatus<
   const O extends readonly string[] = readonly DType[],
   const I extends readonly unknown[] = readonly TensorInput[],
 >(options: RunOptions<O, I>): Promise<RunStatusResult<O>> {
-  return runReturningStatusRecorded(options, undefined);
+  return runReturningStatusShaped(shapedRunCall(options), undefined);
 }
 
-/** runReturningStatus(), also counted in `recorder` (a client's). */
-export function runReturningStatusRecorded<O extends readonly string[], I extends readonly unknown[]>(
-  options: RunOptions<O, I>,
+/** runReturningStatus() of a checked call, also counted in `recorder` (a client's). */
+export function runReturningStatusShaped<O extends readonly string[]>(
+  call: ShapedCall,
   recorder: CallRecorder | undefined,
 ): Promise<RunStatusResult<O>> {
-  const resolved = resolveRunOptions(options);
-  return predict(resolved, false, recorder, (result) => {
-    if (result.code !== 0) throw failure(result.code, result.message, resolved.signal);
+  return predict(call, false, recorder, (result) => {
+    if (result.code !== 0) throw failure(result.code, result.message, call.signal);
     return {
       statusCode: result.statusCode,
       statusErrorMessage: result.statusErrorMessage,
-      outputTensors: outputs(result, resolved) as unknown as OutputTensors<O>,
+      outputTensors: outputs(result, call.shape) as unknown as OutputTensors<O>,
     };
   });
 }
@@ -97,17 +95,17 @@ function failure(code: number, message: string, signal: AbortSignal | undefined)
   return new RemotePredictError(code, message, aborted ? { cause: signal.reason } : undefined);
 }
 
-function outputs(result: NativePredictResult, resolved: ResolvedRunOptions): Tensor[] {
-  if (result.outputs.length !== resolved.outputTypes.length) {
+function outputs(result: NativePredictResult, shape: CallShape): Tensor[] {
+  if (result.outputs.length !== shape.outputTypes.length) {
     throw new Error(
-      `native addon returned ${result.outputs.length} outputs for ${resolved.outputTypes.length} output aliases`,
+      `native addon returned ${result.outputs.length} outputs for ${shape.outputTypes.length} output aliases`,
     );
   }
   return result.outputs.map(fromNativeOutput);
 }
 
 /** What the op returns for a call cancelled before it could finish. */
-function cancelledResult(failOpOnRpcError: boolean, resolved: ResolvedRunOptions): NativePredictResult {
+function cancelledResult(failOpOnRpcError: boolean, outputTypes: readonly DType[]): NativePredictResult {
   return failOpOnRpcError
     ? { code: StatusCode.CANCELLED, message: ABORTED_MESSAGE, statusCode: 0, statusErrorMessage: '', outputs: [] }
     : {
@@ -115,7 +113,7 @@ function cancelledResult(failOpOnRpcError: boolean, resolved: ResolvedRunOptions
         message: '',
         statusCode: StatusCode.CANCELLED,
         statusErrorMessage: ABORTED_MESSAGE,
-        outputs: resolved.outputTypes.map(zeroScalarNativeOutput),
+        outputs: outputTypes.map(zeroScalarNativeOutput),
       };
 }
 
@@ -158,7 +156,7 @@ function record(
  * native.cancel() while in flight.
  */
 function predict<T>(
-  resolved: ResolvedRunOptions,
+  call: ShapedCall,
   failOpOnRpcError: boolean,
   recorder: CallRecorder | undefined,
   finish: (result: NativePredictResult) => T,
@@ -176,10 +174,10 @@ function predict<T>(
       reject(error);
     }
   };
-  const { signal } = resolved;
+  const { shape, signal } = call;
   const start = performance.now();
   if (signal?.aborted) {
-    settle(record(recorder, start)(cancelledResult(failOpOnRpcError, resolved)));
+    settle(record(recorder, start)(cancelledResult(failOpOnRpcError, shape.outputTypes)));
     return settled;
   }
   requireDirectCalls();
@@ -193,17 +191,21 @@ function predict<T>(
   // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
   let recorded!: (result: NativePredictResult) => NativePredictResult;
   const handle = native.call(
-    preparedCall(resolved, failOpOnRpcError),
-    resolved.inputTensors,
+    shape.prepared(failOpOnRpcError),
+    call.inputs,
     signal !== undefined,
     (code, message, statusCode, statusErrorMessage, outputs) => {
       done = true;
       const result: NativePredictResult = { code, message, statusCode, statusErrorMessage, outputs };
       signal?.removeEventListener('abort', onAbort);
       // Once aborted, the call settles as cancelled even if its answer raced the abort.
-      settle(recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, resolved) : result));
+      settle(
+        recorded(
+          signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, shape.outputTypes) : result,
+        ),
+      );
     },
-    nativeCallOptions(resolved),
+    shape.callOptions,
   );
   recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });

@@ -176,24 +176,29 @@ export function isTfjsTensor(value: unknown): value is TfjsTensorLike {
   return typeof v.dataSync === 'function' && typeof v.dtype === 'string' && Array.isArray(v.shape);
 }
 
-/** Validates a shape: an array of non-negative integers. Returns a copy. */
-export function checkShape(shape: unknown, name: string): number[] {
+/** Validates the shape of tensor `name`: an array of non-negative integers. Returns a copy. */
+function checkShape(shape: unknown, name: string): number[] {
   if (!Array.isArray(shape)) {
-    throw new TypeError(`${name} must be an array of non-negative integers, got ${describe(shape)}`);
+    throw new TypeError(`${name}.shape must be an array of non-negative integers, got ${describe(shape)}`);
   }
-  return shape.map((dim: unknown, i) => {
+  const copy: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const dim: unknown = shape[i];
     if (typeof dim !== 'number') {
-      throw new TypeError(`${name}[${i}] must be a non-negative integer, got ${describe(dim)}`);
+      throw new TypeError(`${name}.shape[${i}] must be a non-negative integer, got ${describe(dim)}`);
     }
     if (!Number.isSafeInteger(dim) || dim < 0) {
-      throw new RangeError(`${name}[${i}] must be a non-negative integer, got ${describe(dim)}`);
+      throw new RangeError(`${name}.shape[${i}] must be a non-negative integer, got ${describe(dim)}`);
     }
-    return dim + 0; // no -0
-  });
+    copy.push(dim + 0); // no -0
+  }
+  return copy;
 }
 
 export function elementCount(shape: readonly number[]): number {
-  return shape.reduce((product, dim) => product * dim, 1);
+  let product = 1;
+  for (const dim of shape) product *= dim;
+  return product;
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -276,7 +281,7 @@ export function toNativeInput(value: unknown, name: string): NativeInputTensor {
     : (value as { dtype?: unknown; shape?: unknown; data?: unknown });
   const { dtype } = plain;
   if (!isDType(dtype)) throw new TypeError(`${name}.dtype must be one of ${DTYPE_LIST}, got ${describe(dtype)}`);
-  const shape = checkShape(plain.shape, `${name}.shape`);
+  const shape = checkShape(plain.shape, name);
   if (shape.length > MAX_RANK) {
     throw new TypeError(`${name}.shape has ${shape.length} dimensions; a TensorFlow tensor has at most ${MAX_RANK}`);
   }

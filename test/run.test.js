@@ -221,6 +221,81 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
   });
 
+  describe('calls like earlier ones (kept call shapes)', function () {
+    it('one options object reused, changed in place between calls: each call sends what it holds then', async function () {
+      const options = halfPlusTwo();
+      const y = async () => Array.from((await run(options))[0].data);
+      assert.deepEqual(await y(), [2.5, 3, 4.5]);
+      options.modelVersion = 1;
+      assert.deepEqual(await y(), [1.5, 2, 3.5]);
+      delete options.modelVersion;
+      options.signatureName = 'times_two';
+      assert.deepEqual(await y(), [2, 4, 10]);
+      options.signatureName = 'serving_default';
+      options.inputTensorAliases[0] = 'not_an_input';
+      await rejectsWith(run(options), 'INVALID_ARGUMENT');
+      options.inputTensorAliases[0] = 'x';
+      options.outputTypes[0] = 'float64';
+      await assert.rejects(run(options), RemotePredictError);
+      options.outputTypes[0] = 'float32';
+      options.inputTensors[0].data = f32(0, 0, 4);
+      assert.deepEqual(await y(), [2, 2, 4]);
+    });
+
+    it('inputs of another dtype under the same options make their own call', async function () {
+      const options = halfPlusTwo();
+      await run(options);
+      const float64 = { ...options, inputTensors: [{ dtype: 'float64', shape: [3], data: new Float64Array(3) }] };
+      await assert.rejects(run(/** @type {any} */ (float64)), RemotePredictError);
+      assert.deepEqual(Array.from((await run(options))[0].data), [2.5, 3, 4.5]);
+    });
+
+    it('after such calls, what is wrong is still reported first in option order, synchronously', async function () {
+      const options = halfPlusTwo();
+      await run(options);
+      const badTensor = { dtype: 'float32', shape: [3], data: f32(1) };
+      assert.throws(() => run({ ...options, inputTensors: [badTensor] }), {
+        name: 'RangeError',
+        message: /^inputTensors\[0\]\.data has 1 value, but shape \[3\]/,
+      });
+      assert.throws(() => run({ ...options, modelName: '', inputTensors: [badTensor] }), {
+        name: 'TypeError',
+        message: /^modelName must be a non-empty string/,
+      });
+      assert.throws(() => run({ ...options, inputTensors: [] }), {
+        name: 'RangeError',
+        message: /^inputTensorAliases has 1 entry but inputTensors has 0/,
+      });
+      assert.throws(() => run({ ...options, signal: 'aborted' }), {
+        name: 'TypeError',
+        message: /^signal must be an AbortSignal/,
+      });
+      assert.throws(() => run({ ...options, outputTypes: ['float32', 'int64'] }), {
+        name: 'RangeError',
+        message: /^outputTensorAliases has 1 entry but outputTypes has 2/,
+      });
+      assert.throws(() => run({ ...options, deadlineMillis: 5, maxRpcDeadlineMillis: 5 }), {
+        name: 'TypeError',
+        message: /^deadlineMillis and maxRpcDeadlineMillis were both given/,
+      });
+    });
+
+    it('a client call with its aliases changed in place between calls sends what they hold then', async function () {
+      const client = new PredictionClient({
+        targetAddress: target,
+        modelName: 'half_plus_two',
+        outputTypes: ['float32'],
+      });
+      const call = { inputTensorAliases: ['x'], inputTensors: halfPlusTwo().inputTensors, outputTensorAliases: ['y'] };
+      assert.deepEqual(Array.from((await client.run(call))[0].data), [2.5, 3, 4.5]);
+      call.outputTensorAliases[0] = 'not_an_output';
+      await rejectsWith(client.run(call), 'INVALID_ARGUMENT');
+      call.outputTensorAliases[0] = 'y';
+      assert.deepEqual(Array.from((await client.run({ ...call, signatureName: 'times_two' }))[0].data), [2, 4, 10]);
+      assert.deepEqual(Array.from((await client.run(call))[0].data), [2.5, 3, 4.5]);
+    });
+  });
+
   describe('every dtype round-trips exactly through all_dtypes', function () {
     it('extremes: int64/uint64 limits, NaN and infinities, empty and binary strings, bool, float16 bits', async function () {
       const outputs = await run(allDtypes(EXTREMES));
