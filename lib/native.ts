@@ -41,24 +41,21 @@ export interface NativeCallOptions {
   waitForReady?: boolean; // absent: false
 }
 
-export interface NativePredictResult {
-  /** The op's own status: non-zero when it failed (fail-mode RPC error, bad target, ...). */
-  code: number;
-  message: string;
-  /** The op's status_code / status_error_message outputs (meaningful when code === 0). */
-  statusCode: number;
-  statusErrorMessage: string;
-  /** In outputTensorAliases order (when code === 0). */
-  outputs: NativeOutputTensor[];
-}
-
-/** call()'s completion: a NativePredictResult, field by field. */
+/**
+ * call()'s completion, field by field: the op's own status (`code` non-zero
+ * when it failed: a fail-mode RPC error, a bad target, ...), its
+ * status_code / status_error_message outputs (meaningful when code === 0; an
+ * empty message is undefined), and its outputs in outputTensorAliases order:
+ * `layouts` holds per output its DataType, its rank and its dimensions,
+ * `data` each one's data as in {@link NativeOutputTensor}.
+ */
 export type NativePredictDone = (
   code: number,
-  message: string,
+  message: string | undefined,
   statusCode: number,
-  statusErrorMessage: string,
-  outputs: NativeOutputTensor[],
+  statusErrorMessage: string | undefined,
+  layouts: Float64Array,
+  data: NativeOutputTensor['data'][],
 ) => void;
 
 export interface NativeTensorSpec {

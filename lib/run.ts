@@ -2,12 +2,19 @@
 // one asynchronous call per invocation, completion back on the event loop.
 import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
-import { addonPath, native, NativePredictResult } from './native';
+import { addonPath, native, NativeOutputTensor } from './native';
 import { CallShape, ShapedCall, shapedRunCall } from './call-shapes';
 import type { RunOptions } from './options';
 import { StatusCode } from './status-codes';
 import { CallRecorder, processRecorder } from './stats';
-import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
+import {
+  fromNativeOutput,
+  fromNativeOutputs,
+  OutputTensors,
+  Tensor,
+  TensorInput,
+  zeroScalarNativeOutput,
+} from './tensor';
 
 /** What runReturningStatus() resolves with; `O` is the type of the call's `outputTypes` (see {@link OutputTensors}). */
 export interface RunStatusResult<O extends readonly string[] = readonly DType[]> {
@@ -17,6 +24,18 @@ export interface RunStatusResult<O extends readonly string[] = readonly DType[]>
   statusErrorMessage: string;
   /** The outputs in `outputTensorAliases` order; after a failed RPC, zero-filled scalars of the declared dtypes. */
   outputTensors: OutputTensors<O>;
+}
+
+/** What a call of the kernel gave: NativePredictDone's arguments, the outputs converted. */
+interface PredictResult {
+  /** The op's own status: non-zero when it failed (fail-mode RPC error, bad target, ...). */
+  code: number;
+  message: string;
+  /** The op's status_code / status_error_message outputs (meaningful when code === 0). */
+  statusCode: number;
+  statusErrorMessage: string;
+  /** In outputTensorAliases order (when code === 0): as the addon gave them (NativePredictDone) or made here. */
+  outputs: { layouts: Float64Array; data: NativeOutputTensor['data'][] } | Tensor[];
 }
 
 const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
@@ -95,17 +114,17 @@ function failure(code: number, message: string, signal: AbortSignal | undefined)
   return new RemotePredictError(code, message, aborted ? { cause: signal.reason } : undefined);
 }
 
-function outputs(result: NativePredictResult, shape: CallShape): Tensor[] {
-  if (result.outputs.length !== shape.outputTypes.length) {
-    throw new Error(
-      `native addon returned ${result.outputs.length} outputs for ${shape.outputTypes.length} output aliases`,
-    );
+function outputs(result: PredictResult, shape: CallShape): Tensor[] {
+  const given = result.outputs;
+  const tensors = Array.isArray(given) ? given : fromNativeOutputs(given.layouts, given.data);
+  if (tensors.length !== shape.outputTypes.length) {
+    throw new Error(`native addon returned ${tensors.length} outputs for ${shape.outputTypes.length} output aliases`);
   }
-  return result.outputs.map(fromNativeOutput);
+  return tensors;
 }
 
 /** What the op returns for a call cancelled before it could finish. */
-function cancelledResult(failOpOnRpcError: boolean, outputTypes: readonly DType[]): NativePredictResult {
+function cancelledResult(failOpOnRpcError: boolean, outputTypes: readonly DType[]): PredictResult {
   return failOpOnRpcError
     ? { code: StatusCode.CANCELLED, message: ABORTED_MESSAGE, statusCode: 0, statusErrorMessage: '', outputs: [] }
     : {
@@ -113,11 +132,11 @@ function cancelledResult(failOpOnRpcError: boolean, outputTypes: readonly DType[
         message: '',
         statusCode: StatusCode.CANCELLED,
         statusErrorMessage: ABORTED_MESSAGE,
-        outputs: outputTypes.map(zeroScalarNativeOutput),
+        outputs: outputTypes.map((dtype) => fromNativeOutput(zeroScalarNativeOutput(dtype))),
       };
 }
 
-function isCancelled(result: NativePredictResult): boolean {
+function isCancelled(result: PredictResult): boolean {
   return result.code === StatusCode.CANCELLED || (result.code === 0 && result.statusCode === StatusCode.CANCELLED);
 }
 
@@ -133,10 +152,7 @@ function requireDirectCalls(): void {
  * Counts a call started at `start` (performance.now()) in the process's
  * counters and `recorder`'s; returns what records its end.
  */
-function record(
-  recorder: CallRecorder | undefined,
-  start: number,
-): (result: NativePredictResult) => NativePredictResult {
+function record(recorder: CallRecorder | undefined, start: number): (result: PredictResult) => PredictResult {
   processRecorder.started();
   recorder?.started();
   return (result) => {
@@ -159,7 +175,7 @@ function predict<T>(
   call: ShapedCall,
   failOpOnRpcError: boolean,
   recorder: CallRecorder | undefined,
-  finish: (result: NativePredictResult) => T,
+  finish: (result: PredictResult) => T,
 ): Promise<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -167,7 +183,7 @@ function predict<T>(
     resolve = res;
     reject = rej;
   });
-  const settle = (result: NativePredictResult): void => {
+  const settle = (result: PredictResult): void => {
     try {
       resolve(finish(result));
     } catch (error) {
@@ -189,14 +205,14 @@ function predict<T>(
   // been copied by the time it returns. `recorded` is set once the call is
   // made (its result is always delivered later, never inline).
   // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
-  let recorded!: (result: NativePredictResult) => NativePredictResult;
+  let recorded!: (result: PredictResult) => PredictResult;
   const handle = native.call(
     shape.prepared(failOpOnRpcError),
     call.inputs,
     signal !== undefined,
-    (code, message, statusCode, statusErrorMessage, outputs) => {
+    (code, message = '', statusCode, statusErrorMessage = '', layouts, data) => {
       done = true;
-      const result: NativePredictResult = { code, message, statusCode, statusErrorMessage, outputs };
+      const result: PredictResult = { code, message, statusCode, statusErrorMessage, outputs: { layouts, data } };
       signal?.removeEventListener('abort', onAbort);
       // Once aborted, the call settles as cancelled even if its answer raced the abort.
       settle(

@@ -292,18 +292,37 @@ export function toNativeInput(value: unknown, name: string): NativeInputTensor {
 
 /** An output tensor over the addon's buffer (no copy). */
 export function fromNativeOutput(output: NativeOutputTensor): Tensor {
-  const dtype = dtypeFromTfType(output.dtype);
-  const shape = Array.from(output.shape);
-  if (dtype === 'string') {
-    if (!Array.isArray(output.data))
-      throw new TypeError('native addon returned a string tensor without an array of bytes');
-    return { dtype, shape, data: output.data };
+  return outputTensor(output.dtype, Array.from(output.shape), output.data);
+}
+
+/** The outputs of a direct call: `layouts` per output its DataType, rank and dimensions (NativePredictDone). */
+export function fromNativeOutputs(layouts: Float64Array, data: NativeOutputTensor['data'][]): Tensor[] {
+  const tensors: Tensor[] = [];
+  let at = 0;
+  for (let i = 0; i < data.length; i++) {
+    const tfType = layouts[at];
+    const rank = layouts[at + 1];
+    at += 2;
+    if (!(rank >= 0 && at + rank <= layouts.length)) throw new TypeError('native addon returned a malformed layout');
+    const shape: number[] = [];
+    for (let d = 0; d < rank; d++) shape.push(layouts[at + d]);
+    at += rank;
+    tensors.push(outputTensor(tfType, shape, data[i]));
   }
-  if (!(output.data instanceof ArrayBuffer)) {
+  return tensors;
+}
+
+function outputTensor(tfType: number, shape: number[], bytes: NativeOutputTensor['data']): Tensor {
+  const dtype = dtypeFromTfType(tfType);
+  if (dtype === 'string') {
+    if (!Array.isArray(bytes)) throw new TypeError('native addon returned a string tensor without an array of bytes');
+    return { dtype, shape, data: bytes };
+  }
+  if (!(bytes instanceof ArrayBuffer)) {
     throw new TypeError(`native addon returned a ${dtype} tensor whose data is not an ArrayBuffer`);
   }
   const ArrayType = DTYPES[dtype].arrayType!;
-  const data = new ArrayType(output.data);
+  const data = new ArrayType(bytes);
   checkValueCount(data.length, dtype, shape, 'native output');
   return { dtype, shape, data } as Tensor;
 }

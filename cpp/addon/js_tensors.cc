@@ -102,14 +102,7 @@ std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* k
   return strings;
 }
 
-Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
-  Napi::Object object = Napi::Object::New(env);
-  object.Set(Key(env, PropertyKey::kDtype), Napi::Number::New(env, tensor.dtype()));
-  Napi::Array shape = Napi::Array::New(env, tensor.dims());
-  for (int i = 0; i < tensor.dims(); ++i) {
-    shape.Set(i, Napi::Number::New(env, static_cast<double>(tensor.dim_size(i))));
-  }
-  object.Set(Key(env, PropertyKey::kShape), shape);
+Napi::Value TensorDataToJs(Napi::Env env, const Tensor& tensor) {
   if (tensor.dtype() == tensorflow::DT_STRING) {
     auto flat = tensor.flat<tensorflow::tstring>();
     Napi::Array strings = Napi::Array::New(env, flat.size());
@@ -118,29 +111,46 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
                   Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(flat(i).data()),
                                               flat(i).size()));
     }
-    object.Set(Key(env, PropertyKey::kData), strings);
-    return object;
+    return strings;
   }
   const absl::string_view bytes = tensor.tensor_data();
-  if (bytes.empty()) {
-    object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(env, 0));
-    return object;
-  }
+  if (bytes.empty()) return Napi::ArrayBuffer::New(env, 0);
   if (bytes.size() <= kCopiedOutputBytes) {
     // Cheaper than an external buffer, whose finalizer runs on every GC.
     Napi::ArrayBuffer copy = Napi::ArrayBuffer::New(env, bytes.size());
     std::memcpy(copy.Data(), bytes.data(), bytes.size());
-    object.Set(Key(env, PropertyKey::kData), copy);
-    return object;
+    return copy;
   }
   auto* keep_alive = new Tensor(tensor);
-  object.Set(Key(env, PropertyKey::kData), Napi::ArrayBuffer::New(
-                                               env, const_cast<char*>(bytes.data()), bytes.size(),
-                                               [](Napi::Env, void*, Tensor* held) {
-                                                 ReleaseInBackground(std::unique_ptr<Tensor>(held));
-                                               },
-                                               keep_alive));
+  return Napi::ArrayBuffer::New(
+      env, const_cast<char*>(bytes.data()), bytes.size(),
+      [](Napi::Env, void*, Tensor* held) { ReleaseInBackground(std::unique_ptr<Tensor>(held)); },
+      keep_alive);
+}
+
+Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set(Key(env, PropertyKey::kDtype), Napi::Number::New(env, tensor.dtype()));
+  Napi::Array shape = Napi::Array::New(env, tensor.dims());
+  for (int i = 0; i < tensor.dims(); ++i) {
+    shape.Set(i, Napi::Number::New(env, static_cast<double>(tensor.dim_size(i))));
+  }
+  object.Set(Key(env, PropertyKey::kShape), shape);
+  object.Set(Key(env, PropertyKey::kData), TensorDataToJs(env, tensor));
   return object;
+}
+
+Napi::Float64Array TensorLayoutsToJs(Napi::Env env, const std::vector<Tensor>& tensors) {
+  size_t size = 0;
+  for (const Tensor& tensor : tensors) size += 2 + tensor.dims();
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, size * sizeof(double));
+  double* at = static_cast<double*>(buffer.Data());
+  for (const Tensor& tensor : tensors) {
+    *at++ = tensor.dtype();
+    *at++ = tensor.dims();
+    for (int i = 0; i < tensor.dims(); ++i) *at++ = static_cast<double>(tensor.dim_size(i));
+  }
+  return Napi::Float64Array::New(env, size, buffer, 0);
 }
 
 }  // namespace tfsrp

@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tensorflow/core/framework/tensor.h"
 
@@ -29,6 +30,13 @@ tensorflow::Tensor TensorFromJs(const Napi::Object& object, const TensorName& na
 tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what);
 
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
+
+// A tensor's data as TensorToJs gives it, without the object around it.
+Napi::Value TensorDataToJs(Napi::Env env, const tensorflow::Tensor& tensor);
+
+// The tensors' dtypes and shapes in one array: per tensor its DataType, its
+// rank, then its dimensions (fewer N-API calls than an object per tensor).
+Napi::Float64Array TensorLayoutsToJs(Napi::Env env, const std::vector<tensorflow::Tensor>& tensors);
 
 // object[key] as an array of strings.
 std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* key);

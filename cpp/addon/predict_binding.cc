@@ -34,25 +34,27 @@ struct PendingCall {
 using CallRef = std::shared_ptr<PendingCall>;
 using CallHandle = TaggedExternal<CallRef, 0x7f1a3c2e5b6d4e01, 0x9c8b7a6f5e4d3c21>;
 
-// onDone(code, message, statusCode, statusErrorMessage, outputs): arguments,
-// not an object, so that no property is set by name per call.
+// onDone(code, message, statusCode, statusErrorMessage, layouts, data):
+// arguments, not an object, so that no property is set by name per call. An
+// empty message is undefined; `layouts` is TensorLayoutsToJs() of the outputs
+// and `data` their TensorDataToJs(), in order.
 void DeliverResult(Napi::Env env, PendingCall& call) {
   call.finished = true;
   RemotePredictCallResult r = std::move(call.result);
   call.result = RemotePredictCallResult();
-  Napi::Array outputs = Napi::Array::New(env, r.outputs.size());
+  Napi::Array data = Napi::Array::New(env, r.outputs.size());
   for (size_t i = 0; i < r.outputs.size(); ++i) {
-    outputs.Set(static_cast<uint32_t>(i), TensorToJs(env, r.outputs[i]));
+    data.Set(static_cast<uint32_t>(i), TensorDataToJs(env, r.outputs[i]));
   }
-  // An OK status's message may have no data pointer at all, which N-API refuses.
   const std::string_view message = r.status.message();
   const napi_value args[] = {
       Napi::Number::New(env, static_cast<int>(r.status.code())),
-      message.empty() ? Napi::String::New(env, "")
-                      : Napi::String::New(env, message.data(), message.size()),
+      message.empty() ? env.Undefined() : Napi::String::New(env, message.data(), message.size()),
       Napi::Number::New(env, r.status_code),
-      Napi::String::New(env, r.status_error_message),
-      outputs,
+      r.status_error_message.empty() ? env.Undefined()
+                                     : Napi::String::New(env, r.status_error_message),
+      TensorLayoutsToJs(env, r.outputs),
+      data,
   };
   r = RemotePredictCallResult();
   Napi::FunctionReference on_done = std::move(call.on_done);
