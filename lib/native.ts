@@ -9,6 +9,19 @@ export interface NativeInputTensor {
   data: ArrayBufferView | Uint8Array[]; // DT_STRING: one Uint8Array per element
 }
 
+/** Input tensors as call() takes them: per tensor its dtype, its rank, its dimensions, then its data. */
+export type NativeFlatInputs = (number | NativeInputTensor['data'])[];
+
+export function flatInputs(tensors: readonly NativeInputTensor[]): NativeFlatInputs {
+  const flat: NativeFlatInputs = [];
+  for (const { dtype, shape, data } of tensors) {
+    flat.push(dtype, shape.length);
+    for (const dim of shape) flat.push(dim);
+    flat.push(data);
+  }
+  return flat;
+}
+
 /** One output of a direct call: numeric data is exactly the element bytes. */
 export interface NativeOutputTensor {
   dtype: number;
@@ -111,7 +124,7 @@ export interface NativeDirectAddon {
    */
   call(
     prepared: NativePreparedCall,
-    inputs: NativeInputTensor[],
+    inputs: NativeFlatInputs,
     cancellable: boolean,
     onDone: NativePredictDone,
     callOptions?: NativeCallOptions,

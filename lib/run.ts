@@ -2,7 +2,7 @@
 // one asynchronous call per invocation, completion back on the event loop.
 import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
-import { addonPath, native, NativeOutputTensor } from './native';
+import { addonPath, flatInputs, native, NativeOutputTensor } from './native';
 import { CallShape, ShapedCall, shapedRunCall } from './call-shapes';
 import type { RunOptions } from './options';
 import { StatusCode } from './status-codes';
@@ -208,7 +208,7 @@ function predict<T>(
   let recorded!: (result: PredictResult) => PredictResult;
   const handle = native.call(
     shape.prepared(failOpOnRpcError),
-    call.inputs,
+    flatInputs(call.inputs),
     signal !== undefined,
     (code, message = '', statusCode, statusErrorMessage = '', layouts, data) => {
       done = true;

@@ -33,29 +33,31 @@ tensorflow::TensorShape ShapeFromJs(Napi::Env env, const Napi::Value& value,
   return shape;
 }
 
-}  // namespace
-
-std::string TensorName::str() const {
-  std::string name(prefix);
-  if (index >= 0) name += "[" + std::to_string(index) + "]";
-  return name;
+size_t ElementBytes(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:  // float64, bigint64, biguint64
+      return 8;
+  }
 }
 
-Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
-  return TensorFromJs(object, TensorName{what});
-}
-
-Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
-  Napi::Env env = object.Env();
-  const auto dtype = static_cast<tensorflow::DataType>(
-      object.Get(Key(env, PropertyKey::kDtype)).As<Napi::Number>().Int32Value());
+// A tensor of `dtype` and `shape` holding a copy of `data`.
+Tensor FilledTensor(Napi::Env env, tensorflow::DataType dtype, const tensorflow::TensorShape& shape,
+                    const Napi::Value& data, const TensorName& name) {
   if (dtype != tensorflow::DT_STRING && !tensorflow::DataTypeCanUseMemcpy(dtype)) {
     ThrowType(env, name.str() + ".dtype is not a supported TensorFlow dtype");
   }
-  const tensorflow::TensorShape shape =
-      ShapeFromJs(env, object.Get(Key(env, PropertyKey::kShape)), name);
   Tensor tensor(LargeTensorAllocator::For(dtype, shape.num_elements()), dtype, shape);
-  Napi::Value data = object.Get(Key(env, PropertyKey::kData));
   if (dtype == tensorflow::DT_STRING) {
     if (!data.IsArray()) ThrowType(env, name.str() + ".data must be an array of Uint8Array");
     Napi::Array array = data.As<Napi::Array>();
@@ -80,7 +82,7 @@ Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
   if (napi_get_typedarray_info(env, data, &type, &length, &source, nullptr, nullptr) != napi_ok) {
     ThrowType(env, name.str() + ".data cannot be read (a detached or out-of-bounds view?)");
   }
-  const size_t bytes = data.As<Napi::TypedArray>().ByteLength();
+  const size_t bytes = length * ElementBytes(type);
   const absl::string_view buffer = tensor.tensor_data();
   if (bytes != buffer.size()) {
     ThrowType(env, name.str() + ".data has " + std::to_string(bytes) +
@@ -88,6 +90,42 @@ Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
   }
   if (!buffer.empty()) std::memcpy(const_cast<char*>(buffer.data()), source, buffer.size());
   return tensor;
+}
+
+}  // namespace
+
+std::string TensorName::str() const {
+  std::string name(prefix);
+  if (index >= 0) name += "[" + std::to_string(index) + "]";
+  return name;
+}
+
+Tensor TensorFromJs(const Napi::Object& object, const std::string& what) {
+  return TensorFromJs(object, TensorName{what});
+}
+
+Tensor TensorFromJs(const Napi::Object& object, const TensorName& name) {
+  Napi::Env env = object.Env();
+  const auto dtype = static_cast<tensorflow::DataType>(
+      object.Get(Key(env, PropertyKey::kDtype)).As<Napi::Number>().Int32Value());
+  return FilledTensor(env, dtype, ShapeFromJs(env, object.Get(Key(env, PropertyKey::kShape)), name),
+                      object.Get(Key(env, PropertyKey::kData)), name);
+}
+
+Tensor TensorFromFlatJs(const Napi::Array& flat, uint32_t& at, const TensorName& name) {
+  Napi::Env env = flat.Env();
+  const auto dtype =
+      static_cast<tensorflow::DataType>(flat.Get(at++).As<Napi::Number>().Int32Value());
+  const int64_t rank = flat.Get(at++).As<Napi::Number>().Int64Value();
+  if (rank < 0 || rank > tensorflow::TensorShape::MaxDimensions()) {
+    ThrowType(env, name.str() + ".shape has too many dimensions");
+  }
+  tensorflow::TensorShape shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    absl::Status status = shape.AddDimWithStatus(flat.Get(at++).As<Napi::Number>().Int64Value());
+    if (!status.ok()) ThrowType(env, name.str() + ".shape: " + std::string(status.message()));
+  }
+  return FilledTensor(env, dtype, shape, flat.Get(at++), name);
 }
 
 std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* key) {

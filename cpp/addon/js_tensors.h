@@ -29,6 +29,10 @@ struct TensorName {
 tensorflow::Tensor TensorFromJs(const Napi::Object& object, const TensorName& name);
 tensorflow::Tensor TensorFromJs(const Napi::Object& object, const std::string& what);
 
+// The same from `flat` at `at`: its dtype, its rank, its dimensions, then its
+// data (fewer N-API calls than an object's properties); `at` is moved past it.
+tensorflow::Tensor TensorFromFlatJs(const Napi::Array& flat, uint32_t& at, const TensorName& name);
+
 Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 
 // A tensor's data as TensorToJs gives it, without the object around it.

@@ -120,8 +120,8 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   return PreparedHandle::Wrap(info.Env(), new PreparedRef(std::move(call)));
 }
 
-// call(prepared, inputTensors, cancellable, onDone[, callOptions]) -> handle
-// (cancellable) or undefined
+// call(prepared, inputs, cancellable, onDone[, callOptions]) -> handle
+// (cancellable) or undefined; `inputs` holds each input as TensorFromFlatJs() reads it
 Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PreparedRef prepared = PreparedHandle::Unwrap(info[0], "prepared");
@@ -130,11 +130,11 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   std::shared_ptr<const CallOptions> call_options = CallOptionsFromJs(info[4]);
 
   std::vector<tensorflow::Tensor> inputs;
-  inputs.reserve(tensors.Length());
   size_t input_bytes = 0;
-  for (uint32_t i = 0; i < tensors.Length(); ++i) {
-    inputs.push_back(TensorFromJs(tensors.Get(i).As<Napi::Object>(),
-                                  TensorName{"inputTensors", static_cast<int>(i)}));
+  const uint32_t flat_length = tensors.Length();
+  for (uint32_t at = 0; at < flat_length;) {
+    inputs.push_back(
+        TensorFromFlatJs(tensors, at, TensorName{"inputTensors", static_cast<int>(inputs.size())}));
     input_bytes += inputs.back().TotalBytes();
   }
   if (prepared->prepared.ok()) {
