@@ -4,27 +4,30 @@
 // it instead of being resolved again (docs/ARCHITECTURE.md#cost-per-call).
 import type { DType } from './dtypes';
 import type { NativeCallOptions, NativeInputTensor, NativePreparedCall } from './native';
-import { checkSignal, nativeCallOptions, resolveRunOptions, ResolvedRunOptions, RUN_OPTION_NAMES } from './options';
+import {
+  checkSignal,
+  nativeCallOptions,
+  resolveRunOptions,
+  ResolvedRunOptions,
+  RUN_OPTION_NAMES,
+  RunOptionName,
+  SHAPE_LIST_NAMES,
+  SHAPE_OBJECT_NAMES,
+  SHAPE_VALUE_NAMES,
+} from './options';
 import { preparedCall } from './prepared-calls';
 import { toNativeInput } from './tensor';
 
 /**
- * The options a shape is compared on, as given: a value equal to an earlier
- * call's (arrays element by element) resolves as it did.
+ * The options a shape is compared on, as given: the values of
+ * SHAPE_VALUE_NAMES, then of SHAPE_LIST_NAMES (lib/options.ts). Values equal
+ * to an earlier call's (lists element by element) resolve as they did.
  */
-export interface ShapeOptions {
-  targetAddress: unknown;
-  modelName: unknown;
-  modelVersion: unknown;
-  versionLabel: unknown;
-  signatureName: unknown;
-  deadlineMillis: unknown;
-  maxRpcDeadlineMillis: unknown;
-  inputTensorAliases: unknown;
-  outputTensorAliases: unknown;
-  outputTypes: unknown;
-  waitForReady: unknown;
-}
+export type ShapeOptions = unknown[];
+
+/** The names of ShapeOptions, in order. */
+export const SHAPE_NAMES: readonly RunOptionName[] = [...SHAPE_VALUE_NAMES, ...SHAPE_LIST_NAMES];
+const VALUE_COUNT = SHAPE_VALUE_NAMES.length;
 
 /** What every call of one shape sends besides its tensors. */
 export interface CallShape {
@@ -52,20 +55,15 @@ function sameStrings(given: unknown, kept: readonly string[]): boolean {
 class KeptShape implements CallShape {
   readonly outputTypes: readonly DType[];
   readonly callOptions: NativeCallOptions | undefined;
+  /** The options as given, lists copied. */
   readonly #given: ShapeOptions;
-  readonly #inputAliases: readonly string[];
-  readonly #outputAliases: readonly string[];
-  readonly #outputTypeNames: readonly string[];
   readonly #inputTypes: readonly number[];
   /** The resolved options with dtype-only inputs: no caller's buffer is kept alive. */
   readonly #specSource: ResolvedRunOptions;
   readonly #prepared: (NativePreparedCall | undefined)[] = [undefined, undefined];
 
   constructor(given: ShapeOptions, resolved: ResolvedRunOptions) {
-    this.#inputAliases = [...(given.inputTensorAliases as string[])];
-    this.#outputAliases = [...(given.outputTensorAliases as string[])];
-    this.#outputTypeNames = [...(given.outputTypes as string[])];
-    this.#given = { ...given };
+    this.#given = given.map((value, i) => (i < VALUE_COUNT ? value : [...(value as string[])]));
     this.#inputTypes = resolved.inputTensors.map((tensor) => tensor.dtype);
     this.outputTypes = Object.freeze([...resolved.outputTypes]);
     this.callOptions = nativeCallOptions(resolved);
@@ -87,21 +85,8 @@ class KeptShape implements CallShape {
 
   matches(given: ShapeOptions, inputs: readonly NativeInputTensor[]): boolean {
     const kept = this.#given;
-    if (
-      given.targetAddress !== kept.targetAddress ||
-      given.modelName !== kept.modelName ||
-      given.modelVersion !== kept.modelVersion ||
-      given.versionLabel !== kept.versionLabel ||
-      given.signatureName !== kept.signatureName ||
-      given.deadlineMillis !== kept.deadlineMillis ||
-      given.maxRpcDeadlineMillis !== kept.maxRpcDeadlineMillis ||
-      given.waitForReady !== kept.waitForReady ||
-      !sameStrings(given.inputTensorAliases, this.#inputAliases) ||
-      !sameStrings(given.outputTensorAliases, this.#outputAliases) ||
-      !sameStrings(given.outputTypes, this.#outputTypeNames)
-    ) {
-      return false;
-    }
+    for (let i = 0; i < VALUE_COUNT; i++) if (given[i] !== kept[i]) return false;
+    for (let i = VALUE_COUNT; i < kept.length; i++) if (!sameStrings(given[i], kept[i] as string[])) return false;
     for (let i = 0; i < inputs.length; i++) if (inputs[i].dtype !== this.#inputTypes[i]) return false;
     return true;
   }
@@ -171,7 +156,7 @@ export function unshapedCall(resolved: ResolvedRunOptions): ShapedCall {
 }
 
 /** Objects a caller may change between calls: given, they are resolved every time. */
-const UNSHAPED = new Set(['channelOptions', 'credentials', 'metadata']);
+const UNSHAPED: ReadonlySet<string> = new Set(SHAPE_OBJECT_NAMES);
 
 /** True when `o` gives only options in `known`, none of them an {@link UNSHAPED} one. */
 export function givesOnly(o: Record<string, unknown>, known: ReadonlySet<string>): boolean {
@@ -204,7 +189,7 @@ export function shapedRunCall(options: unknown): ShapedCall {
   const o = options as Record<string, unknown>;
   if (!givesOnly(o, RUN_OPTION_SET)) return unshapedCall(resolveRunOptions(o));
   const given = runShapeOptions(o);
-  let shapes = runShapes.get(given.modelName);
+  let shapes = runShapes.get(o.modelName);
   const signal = givenSignal(o.signal);
   if (shapes !== undefined && signal !== false) {
     const call = shapes.find(given, o.inputTensors, signal);
@@ -216,23 +201,13 @@ export function shapedRunCall(options: unknown): ShapedCall {
   if (shapes === undefined) {
     if (runShapes.size >= MAX_MODELS) runShapes.delete(runShapes.keys().next().value);
     shapes = new CallShapes();
-    runShapes.set(given.modelName, shapes);
+    runShapes.set(resolved.modelName, shapes);
   }
   return shapes.add(runShapeOptions(plain), resolved);
 }
 
 function runShapeOptions(o: Record<string, unknown>): ShapeOptions {
-  return {
-    targetAddress: o.targetAddress,
-    modelName: o.modelName,
-    modelVersion: o.modelVersion,
-    versionLabel: o.versionLabel,
-    signatureName: o.signatureName,
-    deadlineMillis: o.deadlineMillis,
-    maxRpcDeadlineMillis: o.maxRpcDeadlineMillis,
-    inputTensorAliases: o.inputTensorAliases,
-    outputTensorAliases: o.outputTensorAliases,
-    outputTypes: o.outputTypes,
-    waitForReady: o.waitForReady,
-  };
+  const given: ShapeOptions = [];
+  for (const name of SHAPE_NAMES) given.push(o[name]);
+  return given;
 }

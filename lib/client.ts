@@ -17,7 +17,7 @@ import {
   RunOptions,
 } from './options';
 import { runReturningStatusShaped, runShaped, RunStatusResult } from './run';
-import { CallShapes, givenSignal, givesOnly, ShapedCall, ShapeOptions, unshapedCall } from './call-shapes';
+import { CallShapes, givenSignal, givesOnly, SHAPE_NAMES, ShapedCall, ShapeOptions, unshapedCall } from './call-shapes';
 import { CallRecorder, CallStats } from './stats';
 import { StatusCode } from './status-codes';
 import type { OutputTensors, OutputTypes, TensorInput } from './tensor';
@@ -118,27 +118,20 @@ const CLIENT_OPTIONS = RUN_OPTION_ENTRIES.filter(([, spec]) => spec.client !== '
 /** What only the constructor takes (a call giving them is refused). */
 const BOUND_OPTIONS = CLIENT_OPTIONS.filter(([, spec]) => spec.client === 'bound').map(([name]) => name);
 const CLIENT_OPTION_NAMES = CLIENT_OPTIONS.map(([name]) => name);
-/** What a call may give and still be compared with the client's kept shapes (no group, no headers). */
-const SHAPED_CALL_OPTIONS: ReadonlySet<string> = new Set<keyof RunOptions>([
-  'inputTensorAliases',
-  'inputTensors',
-  'signal',
-  'modelName',
-  'signatureName',
-  'outputTensorAliases',
-  'outputTypes',
-  'waitForReady',
-]);
+/**
+ * What a call may give and still be compared with the client's kept shapes:
+ * neither a bound option nor one of a group (replacing several defaults), nor an object.
+ */
+const SHAPED_CALL_OPTIONS: ReadonlySet<string> = new Set(
+  RUN_OPTION_ENTRIES.filter(
+    ([, spec]) => spec.client !== 'bound' && spec.group === undefined && spec.shape !== 'object',
+  ).map(([name]) => name),
+);
 
 /** Options a call replaces together: giving any of them replaces the client's defaults of them all. */
 const GROUPS = new Map<string, (keyof RunOptions)[]>();
 for (const [name, { group }] of RUN_OPTION_ENTRIES) {
   if (group !== undefined) GROUPS.set(group, [...(GROUPS.get(group) ?? []), name]);
-}
-
-/** A call's own value of an option, else the client's. */
-function own(value: unknown, fallback: unknown): unknown {
-  return value !== undefined ? value : fallback;
 }
 
 /**
@@ -267,20 +260,14 @@ export class PredictionClient<const D extends PredictionClientOptionsInput = Pre
 
   /** The options of a call giving only SHAPED_CALL_OPTIONS, merged with the defaults. */
   #shapeOptions(call: Record<string, unknown>): ShapeOptions {
-    const kept = this.defaults;
-    return {
-      targetAddress: this.targetAddress,
-      modelName: own(call.modelName, kept.modelName),
-      modelVersion: kept.modelVersion,
-      versionLabel: kept.versionLabel,
-      signatureName: own(call.signatureName, kept.signatureName),
-      deadlineMillis: kept.deadlineMillis,
-      maxRpcDeadlineMillis: undefined,
-      inputTensorAliases: call.inputTensorAliases,
-      outputTensorAliases: own(call.outputTensorAliases, kept.outputTensorAliases),
-      outputTypes: own(call.outputTypes, kept.outputTypes),
-      waitForReady: own(call.waitForReady, kept.waitForReady),
-    };
+    const kept = this.defaults as Record<string, unknown>;
+    const given: ShapeOptions = [];
+    for (const name of SHAPE_NAMES) {
+      if (name === 'targetAddress') given.push(this.targetAddress);
+      else if (SHAPED_CALL_OPTIONS.has(name) && call[name] !== undefined) given.push(call[name]);
+      else given.push(kept[name]);
+    }
+    return given;
   }
 
   #merge(options: unknown): RunOptions {

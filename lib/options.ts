@@ -279,6 +279,16 @@ type Earlier = Readonly<Record<string, unknown>>;
 type ClientRole = 'bound' | 'default' | 'call';
 
 /**
+ * How a call's value of an option is compared with an earlier call's, to
+ * reuse what those options resolved to (lib/call-shapes.ts): 'value' with
+ * ===, 'list' (an array of strings) element by element, 'call' not at all
+ * (it is the call's own: its tensors, its signal), 'object' not at all
+ * either: an object a caller may change between calls, so a call giving it
+ * is resolved in full.
+ */
+export type ShapeRole = 'value' | 'list' | 'call' | 'object';
+
+/**
  * One run() option: how it is checked, what a PredictionClient does with it,
  * and what it becomes in the native request. Everything about run options is
  * derived from the table below; adding one is an entry there (and, when the
@@ -288,6 +298,8 @@ type ClientRole = 'bound' | 'default' | 'call';
  * `relate` gives, else `R`).
  */
 interface RunOptionSpec<C extends ClientRole = ClientRole, R = unknown, F = R> {
+  /** How a call's value is compared with an earlier call's (lib/call-shapes.ts): {@link ShapeRole}. */
+  shape: ShapeRole;
   /**
    * A PredictionClient's use of it: 'bound' given to the constructor only (it
    * makes the client's channel; refused per call), 'default' a constructor
@@ -330,7 +342,7 @@ const option = <const C extends ClientRole, R, F = R>(spec: RunOptionSpec<C, R, 
  * client option that run() lacks shows as a missing entry `never`).
  */
 type RunOptionTable = {
-  readonly [K in keyof RunOptions]-?: Pick<RunOptionSpec, 'alias' | 'aliasOf' | 'group'> & {
+  readonly [K in keyof RunOptions]-?: Pick<RunOptionSpec, 'alias' | 'aliasOf' | 'group' | 'shape'> & {
     client: K extends keyof PredictionClientOptions ? 'bound' | 'default' : 'call';
   };
 } & { readonly [K in Exclude<keyof PredictionClientOptions, keyof RunOptions>]: never };
@@ -340,22 +352,26 @@ const frozenCopy = (given: object): object => Object.freeze({ ...given });
 /** The run() options in the order they are checked (which error comes first) and listed in messages. */
 export const RUN_OPTIONS = {
   targetAddress: option({
+    shape: 'value',
     client: 'bound',
     resolve: (value, name) => checkTargetAddress(value, name),
     spec: (targetAddress) => ({ targetAddress }),
   }),
   modelName: option({
+    shape: 'value',
     client: 'default',
     resolve: (value, name) => checkModelName(value, name),
     spec: (modelName) => ({ modelName }),
   }),
   modelVersion: option({
+    shape: 'value',
     client: 'default',
     group: 'version',
     resolve: (value, name) => checkModelVersion(value, name),
     spec: (modelVersion) => ({ modelVersion }),
   }),
   versionLabel: option({
+    shape: 'value',
     client: 'default',
     group: 'version',
     resolve: (value, name) => checkVersionLabel(value, name),
@@ -366,25 +382,29 @@ export const RUN_OPTIONS = {
     spec: (versionLabel) => ({ versionLabel }),
   }),
   signatureName: option({
+    shape: 'value',
     client: 'default',
     resolve: (value, name) => checkSignatureName(value, name),
     spec: (signatureName) => ({ signatureName }),
   }),
   deadlineMillis: option({
+    shape: 'value',
     client: 'default',
     group: 'deadline',
     alias: 'maxRpcDeadlineMillis',
     resolve: (value, name) => checkDeadline(value, name),
     spec: (maxRpcDeadlineMillis) => ({ maxRpcDeadlineMillis }),
   }),
-  maxRpcDeadlineMillis: { client: 'default', group: 'deadline', aliasOf: 'deadlineMillis' },
-  signal: option({ client: 'call', resolve: (value, name) => checkSignal(value, name) }),
+  maxRpcDeadlineMillis: { shape: 'value', client: 'default', group: 'deadline', aliasOf: 'deadlineMillis' },
+  signal: option({ shape: 'call', client: 'call', resolve: (value, name) => checkSignal(value, name) }),
   inputTensorAliases: option({
+    shape: 'list',
     client: 'call',
     resolve: (value, name) => checkAliases(value, name),
     spec: (inputTensorAliases) => ({ inputTensorAliases }),
   }),
   inputTensors: option({
+    shape: 'call',
     client: 'call',
     // An array first; its tensors are converted once its length is known to match the aliases.
     resolve: (value, name): unknown[] => {
@@ -398,11 +418,13 @@ export const RUN_OPTIONS = {
     spec: (inputTensors) => ({ inputTypes: inputTensors.map((tensor) => tensor.dtype) }),
   }),
   outputTensorAliases: option({
+    shape: 'list',
     client: 'default',
     resolve: (value, name) => checkAliases(value, name),
     spec: (outputTensorAliases) => ({ outputTensorAliases }),
   }),
   outputTypes: option({
+    shape: 'list',
     client: 'default',
     resolve: (value, name) => checkOutputTypes(value, name),
     relate: (outputTypes, name, earlier) => {
@@ -412,6 +434,7 @@ export const RUN_OPTIONS = {
     spec: (outputTypes) => ({ outputTypes: outputTypes.map((dtype) => DTYPES[dtype].tfType) }),
   }),
   channelOptions: option({
+    shape: 'object',
     client: 'bound',
     resolve: (value, name) => resolveChannelOptions(value, name),
     clientDefault: frozenCopy,
@@ -422,12 +445,14 @@ export const RUN_OPTIONS = {
     }),
   }),
   credentials: option({
+    shape: 'object',
     client: 'bound',
     resolve: (value, name) => tlsCredentialsId(value, name),
     clientDefault: (given: TlsCredentials) => given,
     spec: (tlsCredentialsId) => ({ tlsCredentialsId }),
   }),
   metadata: option({
+    shape: 'object',
     client: 'default',
     resolve: (value, name) => resolveMetadata(value, name),
     clientDefault: frozenCopy,
@@ -435,13 +460,14 @@ export const RUN_OPTIONS = {
     callOption: (metadata) => (metadata.length === 0 ? undefined : { metadata }),
   }),
   waitForReady: option({
+    shape: 'value',
     client: 'default',
     resolve: (value, name) => checkWaitForReady(value, name),
     callOption: (waitForReady) => (waitForReady ? { waitForReady } : undefined),
   }),
 } satisfies RunOptionTable;
 
-type RunOptionName = keyof typeof RUN_OPTIONS;
+export type RunOptionName = keyof typeof RUN_OPTIONS;
 type ResolvedName = {
   [K in RunOptionName]: (typeof RUN_OPTIONS)[K] extends { aliasOf: string } ? never : K;
 }[RunOptionName];
@@ -460,6 +486,14 @@ const ENTRIES = RUN_OPTION_ENTRIES;
 
 /** The names run() accepts. */
 export const RUN_OPTION_NAMES: readonly string[] = ENTRIES.map(([name]) => name);
+
+const namesOf = (role: ShapeRole): RunOptionName[] => ENTRIES.filter(([, o]) => o.shape === role).map(([name]) => name);
+/** The options compared with === (ShapeRole 'value'). */
+export const SHAPE_VALUE_NAMES: readonly RunOptionName[] = namesOf('value');
+/** The options compared element by element (ShapeRole 'list'). */
+export const SHAPE_LIST_NAMES: readonly RunOptionName[] = namesOf('list');
+/** The options whose objects make a call resolve in full (ShapeRole 'object'). */
+export const SHAPE_OBJECT_NAMES: readonly RunOptionName[] = namesOf('object');
 
 /**
  * The value of option `name` in `options`, and the name it was given under:

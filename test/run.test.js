@@ -242,6 +242,13 @@ describe('run() and runReturningStatus() over gRPC', function () {
       assert.deepEqual(await y(), [2, 2, 4]);
     });
 
+    it('a deadline changed on the same options object applies to the next call', async function () {
+      const options = slow(300, { deadlineMillis: 5000 });
+      assert.deepEqual(Array.from((await run(options))[0].data), [7, -7]);
+      options.deadlineMillis = 50;
+      await rejectsWith(run(options), 'DEADLINE_EXCEEDED');
+    });
+
     it('inputs of another dtype under the same options make their own call', async function () {
       const options = halfPlusTwo();
       await run(options);
