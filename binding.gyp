@@ -109,6 +109,7 @@
         "cpp/addon/property_keys.cc",
         "cpp/addon/op_library.cc",
         "cpp/addon/predict_binding.cc",
+        "cpp/addon/start_queue.cc",
         "cpp/guard/foreign_tensorflow.cc",
         "cpp/direct/remote_predict_kernel_cache.cc",
         "cpp/direct/remote_predict_call.cc"

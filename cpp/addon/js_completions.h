@@ -35,6 +35,8 @@ class JsCompletions {
 
   // JS thread, once per piece of work, before it can complete.
   void Begin(Napi::Env env);
+  // JS thread: the pieces of work begun and not yet delivered.
+  size_t InFlight() const { return pending_; }
   // Any thread, once per Begin: runs `deliver` on the JS thread. Dropped
   // (destroyed without running, or leaked) once the environment is being
   // torn down, for example when its worker thread exits.

@@ -7,21 +7,16 @@
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
 #include "cpp/addon/op_library.h"
+#include "cpp/addon/start_queue.h"
 #include "cpp/addon/tagged_external.h"
 #include "cpp/direct/remote_predict_call.h"
-#include "tensorflow/core/platform/env.h"
-#include "tensorflow/core/platform/threadpool.h"
 
 namespace tfsrp {
 namespace {
 
 constexpr size_t kStartOffThreadBytes = 64 * 1024;
-
-tensorflow::thread::ThreadPool& StartPool() {
-  static auto* pool =
-      new tensorflow::thread::ThreadPool(tensorflow::Env::Default(), "tfsrp_start", 2);
-  return *pool;
-}
+// Calls in flight from which every call is started off the JS thread.
+constexpr size_t kStartOffThreadInFlight = 8;
 
 // One call. Shared by the handle JS holds (for cancel) and by the in-flight
 // kernel until its result has been delivered on the JS thread.
@@ -166,9 +161,12 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
     };
     // The inputs are copies by now. Encoding a large request and handing it to
     // gRPC (which may write it inline) would hold the event loop for
-    // milliseconds: do that elsewhere.
-    if (input_bytes >= kStartOffThreadBytes) {
-      StartPool().Schedule(std::move(start));
+    // milliseconds: do that elsewhere. So are starts while many calls are in
+    // flight: measured at 16 floats x 64 in flight, starting inline cost more
+    // CPU per call and gave event-loop delays of tens of milliseconds, the
+    // hand-off neither (docs/ARCHITECTURE.md#cost-per-call).
+    if (input_bytes >= kStartOffThreadBytes || completions.InFlight() >= kStartOffThreadInFlight) {
+      StartQueue::Get().Post(std::move(start));
     } else {
       start();
     }
