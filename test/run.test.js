@@ -223,8 +223,8 @@ describe('run() and runReturningStatus() over gRPC', function () {
 
   describe('calls like earlier ones (kept call shapes)', function () {
     it('one options object reused, changed in place between calls: each call sends what it holds then', async function () {
-      const options = halfPlusTwo();
-      const y = async () => Array.from((await run(options))[0].data);
+      const options = /** @type {any} */ (halfPlusTwo()); // changed in place below
+      const y = async () => Array.from(/** @type {Float32Array} */ ((await run(options))[0].data));
       assert.deepEqual(await y(), [2.5, 3, 4.5]);
       options.modelVersion = 1;
       assert.deepEqual(await y(), [1.5, 2, 3.5]);
@@ -243,8 +243,8 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
 
     it('a deadline changed on the same options object applies to the next call', async function () {
-      const options = slow(300, { deadlineMillis: 5000 });
-      assert.deepEqual(Array.from((await run(options))[0].data), [7, -7]);
+      const options = /** @type {any} */ (slow(300, { deadlineMillis: 5000 })); // changed in place below
+      assert.deepEqual(Array.from(/** @type {Float32Array} */ ((await run(options))[0].data)), [7, -7]);
       options.deadlineMillis = 50;
       await rejectsWith(run(options), 'DEADLINE_EXCEEDED');
     });
@@ -273,7 +273,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
         name: 'RangeError',
         message: /^inputTensorAliases has 1 entry but inputTensors has 0/,
       });
-      assert.throws(() => run({ ...options, signal: 'aborted' }), {
+      assert.throws(() => run({ ...options, signal: /** @type {any} */ ('aborted') }), {
         name: 'TypeError',
         message: /^signal must be an AbortSignal/,
       });
