@@ -108,6 +108,7 @@
         "cpp/codec/large_tensor_allocator.cc",
         "cpp/addon/property_keys.cc",
         "cpp/addon/op_library.cc",
+        "cpp/addon/call_results.cc",
         "cpp/addon/predict_binding.cc",
         "cpp/addon/start_queue.cc",
         "cpp/guard/foreign_tensorflow.cc",

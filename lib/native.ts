@@ -55,20 +55,15 @@ export interface NativeCallOptions {
 }
 
 /**
- * call()'s completion, field by field: the op's own status (`code` non-zero
- * when it failed: a fail-mode RPC error, a bad target, ...), its
- * status_code / status_error_message outputs (meaningful when code === 0; an
- * empty message is undefined), and its outputs in outputTensorAliases order:
- * `layouts` holds per output its DataType, its rank and its dimensions,
- * `data` each one's data as in {@link NativeOutputTensor}.
+ * The handler of call() results, one call per slice of completions; the
+ * layout of `results` is documented at CallResults::SetHandler()
+ * (cpp/addon/call_results.h), and lib/call-results.ts reads it.
  */
-export type NativePredictDone = (
-  code: number,
-  message: string | undefined,
-  statusCode: number,
-  statusErrorMessage: string | undefined,
-  layouts: Float64Array,
-  data: NativeOutputTensor['data'][],
+export type NativeCallResultHandler = (
+  results: Float64Array,
+  bytes: ArrayBuffer,
+  values: NativeOutputTensor['data'][],
+  messages: string[],
 ) => void;
 
 export interface NativeTensorSpec {
@@ -118,17 +113,19 @@ export interface NativeDirectAddon {
   prepare(spec: NativeCallSpec): NativePreparedCall;
   /**
    * Runs the prepared kernel on copies of `inputs` (of the spec's dtypes), taken before it
-   * returns; never throws for RPC problems (they come back in the result). Returns a handle
-   * for cancel() when `cancellable`. `onDone` gets the result's fields as arguments (no
-   * object is made natively per call).
+   * returns; never throws for RPC problems (they come back in the result). Its result goes
+   * to the result handler under `id`, always later, never inline. Returns a handle for
+   * cancel() when `cancellable`.
    */
   call(
     prepared: NativePreparedCall,
     inputs: NativeFlatInputs,
+    id: number,
     cancellable: boolean,
-    onDone: NativePredictDone,
     callOptions?: NativeCallOptions,
   ): NativeCallHandle | undefined;
+  /** Where call() results go (a slice of completions at a time); set once, by lib/call-results.ts. */
+  setCallResultHandler(handler: NativeCallResultHandler): void;
   /** Cancels a call in flight; a no-op after completion. */
   cancel(handle: NativeCallHandle): void;
   setTensorEncoding(name: 'tensor_content' | 'typed_fields'): void;

@@ -2,19 +2,13 @@
 // one asynchronous call per invocation, completion back on the event loop.
 import { DType } from './dtypes';
 import { RemotePredictError } from './errors';
-import { addonPath, flatInputs, native, NativeOutputTensor } from './native';
+import { addonPath, flatInputs, native, NativeCallHandle } from './native';
+import { awaitResult, forgetResult } from './call-results';
 import { CallShape, ShapedCall, shapedRunCall } from './call-shapes';
 import type { RunOptions } from './options';
 import { StatusCode } from './status-codes';
 import { CallRecorder, processRecorder } from './stats';
-import {
-  fromNativeOutput,
-  fromNativeOutputs,
-  OutputTensors,
-  Tensor,
-  TensorInput,
-  zeroScalarNativeOutput,
-} from './tensor';
+import { fromNativeOutput, OutputTensors, Tensor, TensorInput, zeroScalarNativeOutput } from './tensor';
 
 /** What runReturningStatus() resolves with; `O` is the type of the call's `outputTypes` (see {@link OutputTensors}). */
 export interface RunStatusResult<O extends readonly string[] = readonly DType[]> {
@@ -26,7 +20,7 @@ export interface RunStatusResult<O extends readonly string[] = readonly DType[]>
   outputTensors: OutputTensors<O>;
 }
 
-/** What a call of the kernel gave: NativePredictDone's arguments, the outputs converted. */
+/** What a call of the kernel gave (CallDone's arguments). */
 interface PredictResult {
   /** The op's own status: non-zero when it failed (fail-mode RPC error, bad target, ...). */
   code: number;
@@ -34,8 +28,8 @@ interface PredictResult {
   /** The op's status_code / status_error_message outputs (meaningful when code === 0). */
   statusCode: number;
   statusErrorMessage: string;
-  /** In outputTensorAliases order (when code === 0): as the addon gave them (NativePredictDone) or made here. */
-  outputs: { layouts: Float64Array; data: NativeOutputTensor['data'][] } | Tensor[];
+  /** In outputTensorAliases order (when code === 0). */
+  outputs: Tensor[];
 }
 
 const ABORTED_MESSAGE = 'the call was aborted through its AbortSignal';
@@ -115,8 +109,7 @@ function failure(code: number, message: string, signal: AbortSignal | undefined)
 }
 
 function outputs(result: PredictResult, shape: CallShape): Tensor[] {
-  const given = result.outputs;
-  const tensors = Array.isArray(given) ? given : fromNativeOutputs(given.layouts, given.data);
+  const tensors = result.outputs;
   if (tensors.length !== shape.outputTypes.length) {
     throw new Error(`native addon returned ${tensors.length} outputs for ${shape.outputTypes.length} output aliases`);
   }
@@ -206,23 +199,28 @@ function predict<T>(
   // made (its result is always delivered later, never inline).
   // eslint-disable-next-line prefer-const -- assigned once the call is made, read by its completion
   let recorded!: (result: PredictResult) => PredictResult;
-  const handle = native.call(
-    shape.prepared(failOpOnRpcError),
-    flatInputs(call.inputs),
-    signal !== undefined,
-    (code, message = '', statusCode, statusErrorMessage = '', layouts, data) => {
-      done = true;
-      const result: PredictResult = { code, message, statusCode, statusErrorMessage, outputs: { layouts, data } };
-      signal?.removeEventListener('abort', onAbort);
-      // Once aborted, the call settles as cancelled even if its answer raced the abort.
-      settle(
-        recorded(
-          signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, shape.outputTypes) : result,
-        ),
-      );
-    },
-    shape.callOptions,
-  );
+  const id = awaitResult((code, message, statusCode, statusErrorMessage, outputs) => {
+    done = true;
+    const result: PredictResult = { code, message, statusCode, statusErrorMessage, outputs };
+    signal?.removeEventListener('abort', onAbort);
+    // Once aborted, the call settles as cancelled even if its answer raced the abort.
+    settle(
+      recorded(signal?.aborted && !isCancelled(result) ? cancelledResult(failOpOnRpcError, shape.outputTypes) : result),
+    );
+  });
+  let handle: NativeCallHandle | undefined;
+  try {
+    handle = native.call(
+      shape.prepared(failOpOnRpcError),
+      flatInputs(call.inputs),
+      id,
+      signal !== undefined,
+      shape.callOptions,
+    );
+  } catch (error) {
+    forgetResult(id);
+    throw error;
+  }
   recorded = record(recorder, start);
   if (signal !== undefined && !done) signal.addEventListener('abort', onAbort, { once: true });
   return settled;

@@ -295,24 +295,18 @@ export function fromNativeOutput(output: NativeOutputTensor): Tensor {
   return outputTensor(output.dtype, Array.from(output.shape), output.data);
 }
 
-/** The outputs of a direct call: `layouts` per output its DataType, rank and dimensions (NativePredictDone). */
-export function fromNativeOutputs(layouts: Float64Array, data: NativeOutputTensor['data'][]): Tensor[] {
-  const tensors: Tensor[] = [];
-  let at = 0;
-  for (let i = 0; i < data.length; i++) {
-    const tfType = layouts[at];
-    const rank = layouts[at + 1];
-    at += 2;
-    if (!(rank >= 0 && at + rank <= layouts.length)) throw new TypeError('native addon returned a malformed layout');
-    const shape: number[] = [];
-    for (let d = 0; d < rank; d++) shape.push(layouts[at + d]);
-    at += rank;
-    tensors.push(outputTensor(tfType, shape, data[i]));
-  }
-  return tensors;
-}
-
-function outputTensor(tfType: number, shape: number[], bytes: NativeOutputTensor['data']): Tensor {
+/**
+ * An output tensor from its DataType, shape and data as the addon gives them:
+ * `bytes` whole, or a copy of `byteLength` bytes from `byteOffset` (a multiple
+ * of the dtype's element size).
+ */
+export function outputTensor(
+  tfType: number,
+  shape: number[],
+  bytes: NativeOutputTensor['data'],
+  byteOffset = 0,
+  byteLength?: number,
+): Tensor {
   const dtype = dtypeFromTfType(tfType);
   if (dtype === 'string') {
     if (!Array.isArray(bytes)) throw new TypeError('native addon returned a string tensor without an array of bytes');
@@ -322,7 +316,10 @@ function outputTensor(tfType: number, shape: number[], bytes: NativeOutputTensor
     throw new TypeError(`native addon returned a ${dtype} tensor whose data is not an ArrayBuffer`);
   }
   const ArrayType = DTYPES[dtype].arrayType!;
-  const data = new ArrayType(bytes);
+  const data =
+    byteLength === undefined
+      ? new ArrayType(bytes)
+      : new ArrayType(bytes, byteOffset, byteLength / ArrayType.BYTES_PER_ELEMENT).slice();
   checkValueCount(data.length, dtype, shape, 'native output');
   return { dtype, shape, data } as Tensor;
 }

@@ -75,22 +75,28 @@ describe('addon', function () {
 
   it('native handles are type-tagged: a handle of another kind, or any other value, is a TypeError naming the argument', function () {
     const { native } = require('../dist/native');
+    const { awaitResult } = require('../dist/call-results');
     const prepared = prepareUnusedCall(native);
-    const handle = native.call(prepared, [], true, () => {});
+    const handle = native.call(
+      prepared,
+      [],
+      awaitResult(() => {}),
+      true,
+    );
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
     assert.throws(() => native.cancel(prepared), {
       name: 'TypeError',
       message: 'handle is not a handle of the right kind',
     });
     // @ts-expect-error -- deliberately the other kind of handle: the addon must refuse it
-    assert.throws(() => native.call(handle, [], false, () => {}), {
+    assert.throws(() => native.call(handle, [], 0, false), {
       name: 'TypeError',
       message: 'prepared is not a handle of the right kind',
     });
     for (const wrong of /** @type {any[]} */ ([{}, 42, null, undefined])) {
       // deliberately not handles
       assert.throws(() => native.cancel(wrong), { name: 'TypeError' });
-      assert.throws(() => native.call(wrong, [], false, () => {}), { name: 'TypeError' });
+      assert.throws(() => native.call(wrong, [], 0, false), { name: 'TypeError' });
     }
     native.cancel(handle);
   });

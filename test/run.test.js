@@ -604,6 +604,54 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
   });
 
+  describe('results handed over a slice of completions at a time', function () {
+    it('calls completing together each get their own outputs, in buffers of their own', async function () {
+      const big = (i) => Float32Array.from({ length: 4096 }, (_, k) => i * 10000 + k); // 16 KiB: not shared
+      const calls = [];
+      for (let i = 0; i < 60; i++) {
+        const small = f32(i, -i, i / 4);
+        calls.push(
+          run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [3], data: small }] })).then(([y]) => ({
+            kind: 'small',
+            i,
+            y,
+          })),
+          run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [4096], data: big(i) }] })).then(([y]) => ({
+            kind: 'big',
+            i,
+            y,
+          })),
+          run(allDtypes(EXTREMES)).then((outputs) => ({ kind: 'all', i, outputs })),
+        );
+      }
+      const results = await Promise.all(calls);
+      for (const result of results) {
+        if (result.kind === 'small') {
+          assert.deepEqual(Array.from(result.y.data), [result.i / 2 + 2, -result.i / 2 + 2, result.i / 8 + 2]);
+        } else if (result.kind === 'big') {
+          const expected = Float32Array.from(big(result.i), (v) => v / 2 + 2);
+          assertSameData(result.y.data, expected, `big ${result.i}`);
+        } else {
+          result.outputs.forEach((tensor, k) =>
+            assertTensor(tensor, { dtype: DTYPE_NAMES[k], ...EXTREMES[DTYPE_NAMES[k]] }, `all_dtypes ${result.i}`),
+          );
+        }
+      }
+      // Every numeric output owns its whole buffer: transferring (detaching) one leaves the others intact.
+      const numeric = results.flatMap((r) =>
+        r.kind === 'all' ? r.outputs.filter((t) => t.dtype !== 'string').map((t) => t.data) : [r.y.data],
+      );
+      for (const data of numeric) {
+        assert.equal(data.byteOffset, 0);
+        assert.equal(data.buffer.byteLength, data.byteLength);
+      }
+      const first = /** @type {Float32Array} */ (results[0].kind === 'small' ? results[0].y.data : undefined);
+      structuredClone(first.buffer, { transfer: [first.buffer] });
+      assert.equal(first.length, 0, 'detached');
+      assert.deepEqual(Array.from(/** @type {any} */ (results[3]).y.data), [2.5, 1.5, 2.125]);
+    });
+  });
+
   describe('1000 concurrent calls', function () {
     it('all settle with correct values; the thread count stays flat', async function () {
       const N = 1000;

@@ -97,6 +97,7 @@ void JsCompletions::DeliverSlice(Napi::Env env) {
     }
   }
   for (Delivery& delivery : slice) Deliver(env, delivery);
+  if (slice_end_) slice_end_(env);
 }
 
 void JsCompletions::Deliver(Napi::Env env, Delivery& delivery) {

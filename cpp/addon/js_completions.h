@@ -41,6 +41,9 @@ class JsCompletions {
   // (destroyed without running, or leaked) once the environment is being
   // torn down, for example when its worker thread exits.
   void Post(Delivery deliver);
+  // JS thread, once: runs `hook` after each slice's deliveries, before its
+  // promise continuations (CallResults hands a slice's results to JS there).
+  void OnSliceEnd(Delivery hook) { slice_end_ = std::move(hook); }
 
  private:
   static void Wake(Napi::Env env, Napi::Function, JsCompletions* self, std::nullptr_t*);
@@ -55,6 +58,7 @@ class JsCompletions {
 
   Queue wake_;
   Napi::FunctionReference next_slice_;                 // calls DeliverSlice from setImmediate
+  Delivery slice_end_;                                 // JS thread only
   size_t pending_ = 0;                                 // JS thread only
   size_t slice_deliveries_ = kInitialSliceDeliveries;  // JS thread only
   // When the last slice started, if it scheduled the next one (JS thread only).

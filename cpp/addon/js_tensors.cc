@@ -178,17 +178,4 @@ Napi::Object TensorToJs(Napi::Env env, const Tensor& tensor) {
   return object;
 }
 
-Napi::Float64Array TensorLayoutsToJs(Napi::Env env, const std::vector<Tensor>& tensors) {
-  size_t size = 0;
-  for (const Tensor& tensor : tensors) size += 2 + tensor.dims();
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, size * sizeof(double));
-  double* at = static_cast<double*>(buffer.Data());
-  for (const Tensor& tensor : tensors) {
-    *at++ = tensor.dtype();
-    *at++ = tensor.dims();
-    for (int i = 0; i < tensor.dims(); ++i) *at++ = static_cast<double>(tensor.dim_size(i));
-  }
-  return Napi::Float64Array::New(env, size, buffer, 0);
-}
-
 }  // namespace tfsrp

@@ -38,10 +38,6 @@ Napi::Object TensorToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 // A tensor's data as TensorToJs gives it, without the object around it.
 Napi::Value TensorDataToJs(Napi::Env env, const tensorflow::Tensor& tensor);
 
-// The tensors' dtypes and shapes in one array: per tensor its DataType, its
-// rank, then its dimensions (fewer N-API calls than an object per tensor).
-Napi::Float64Array TensorLayoutsToJs(Napi::Env env, const std::vector<tensorflow::Tensor>& tensors);
-
 // object[key] as an array of strings.
 std::vector<std::string> StringsFromJs(const Napi::Object& object, const char* key);
 

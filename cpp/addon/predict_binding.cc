@@ -1,9 +1,8 @@
 #include "cpp/addon/predict_binding.h"
 
-#include <iterator>
 #include <memory>
-#include <string_view>
 
+#include "cpp/addon/call_results.h"
 #include "cpp/addon/js_completions.h"
 #include "cpp/addon/js_tensors.h"
 #include "cpp/addon/op_library.h"
@@ -21,41 +20,12 @@ constexpr size_t kStartOffThreadInFlight = 8;
 // One call. Shared by the handle JS holds (for cancel) and by the in-flight
 // kernel until its result has been delivered on the JS thread.
 struct PendingCall {
-  Napi::FunctionReference on_done;
   std::unique_ptr<tensorflow::CancellationManager> cancellation;
   RemotePredictCallResult result;
   bool finished = false;  // touched on the JS thread only
 };
 using CallRef = std::shared_ptr<PendingCall>;
 using CallHandle = TaggedExternal<CallRef, 0x7f1a3c2e5b6d4e01, 0x9c8b7a6f5e4d3c21>;
-
-// onDone(code, message, statusCode, statusErrorMessage, layouts, data):
-// arguments, not an object, so that no property is set by name per call. An
-// empty message is undefined; `layouts` is TensorLayoutsToJs() of the outputs
-// and `data` their TensorDataToJs(), in order.
-void DeliverResult(Napi::Env env, PendingCall& call) {
-  call.finished = true;
-  RemotePredictCallResult r = std::move(call.result);
-  call.result = RemotePredictCallResult();
-  Napi::Array data = Napi::Array::New(env, r.outputs.size());
-  for (size_t i = 0; i < r.outputs.size(); ++i) {
-    data.Set(static_cast<uint32_t>(i), TensorDataToJs(env, r.outputs[i]));
-  }
-  const std::string_view message = r.status.message();
-  const napi_value args[] = {
-      Napi::Number::New(env, static_cast<int>(r.status.code())),
-      message.empty() ? env.Undefined() : Napi::String::New(env, message.data(), message.size()),
-      Napi::Number::New(env, r.status_code),
-      r.status_error_message.empty() ? env.Undefined()
-                                     : Napi::String::New(env, r.status_error_message),
-      TensorLayoutsToJs(env, r.outputs),
-      data,
-  };
-  r = RemotePredictCallResult();
-  Napi::FunctionReference on_done = std::move(call.on_done);
-  call.cancellation.reset();
-  on_done.Call(env.Undefined(), std::size(args), args);
-}
 
 // What a call needs besides its inputs: the kernel and alias tensors, or why
 // there is none (an unusable target is reported by each call, asynchronously).
@@ -115,13 +85,16 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   return PreparedHandle::Wrap(info.Env(), new PreparedRef(std::move(call)));
 }
 
-// call(prepared, inputs, cancellable, onDone[, callOptions]) -> handle
-// (cancellable) or undefined; `inputs` holds each input as TensorFromFlatJs() reads it
+// call(prepared, inputs, id, cancellable[, callOptions]) -> handle
+// (cancellable) or undefined; `inputs` holds each input as TensorFromFlatJs()
+// reads it. The result goes to the CallResults handler under `id`.
 Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  CallResults* results = static_cast<CallResults*>(info.Data());
   PreparedRef prepared = PreparedHandle::Unwrap(info[0], "prepared");
   Napi::Array tensors = info[1].As<Napi::Array>();
-  const bool cancellable = info[2].As<Napi::Boolean>();
+  const double id = info[2].As<Napi::Number>().DoubleValue();
+  const bool cancellable = info[3].As<Napi::Boolean>();
   std::shared_ptr<const CallOptions> call_options = CallOptionsFromJs(info[4]);
 
   std::vector<tensorflow::Tensor> inputs;
@@ -141,13 +114,16 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   }
 
   auto call = std::make_shared<PendingCall>();
-  call->on_done = Napi::Persistent(info[3].As<Napi::Function>());
   if (cancellable) call->cancellation = std::make_unique<tensorflow::CancellationManager>();
   JsCompletions& completions = JsCompletions::Of(env);
   completions.Begin(env);
-  auto finish = [&completions, call](RemotePredictCallResult result) {
+  auto finish = [&completions, results, call, id](RemotePredictCallResult result) {
     call->result = std::move(result);
-    completions.Post([call](Napi::Env env) { DeliverResult(env, *call); });
+    completions.Post([results, call, id](Napi::Env) {
+      call->finished = true;
+      call->cancellation.reset();
+      results->Add(id, std::move(call->result));
+    });
   };
   if (!prepared->prepared.ok()) {
     RemotePredictCallResult refused;
@@ -202,8 +178,17 @@ Metadata MetadataFromJs(const Napi::Array& flat) {
 void InitPredictBinding(Napi::Env env, Napi::Object exports) {
   SetCallOptionsExchange(
       reinterpret_cast<CallOptionsExchange>(OpLibrarySymbol("TfsrpExchangeCallOptions")));
+  CallResults* results = CallResults::New(env, JsCompletions::Of(env));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
-  exports.Set("call", Napi::Function::New(env, Call));
+  exports.Set("call", Napi::Function::New(env, Call, "call", results));
+  exports.Set(
+      "setCallResultHandler",
+      Napi::Function::New(
+          env,
+          [](const Napi::CallbackInfo& info) {
+            static_cast<CallResults*>(info.Data())->SetHandler(info[0].As<Napi::Function>());
+          },
+          "setCallResultHandler", results));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
 }
 

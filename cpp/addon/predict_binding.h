@@ -8,11 +8,12 @@
 namespace tfsrp {
 
 // prepare(spec) -> prepared (the kernel for an option set, with its alias
-// tensors); call(prepared, inputTensors, cancellable, onDone) -> handle when
-// cancellable; cancel(handle). Each call runs the
-// registered TfServingRemotePredict kernel directly (ComputeAsync, no thread
-// per call) and completes on the JS thread through one ThreadSafeFunction,
-// which keeps the event loop alive only while calls are in flight.
+// tensors); call(prepared, inputTensors, id, cancellable) -> handle when
+// cancellable; cancel(handle); setCallResultHandler(handler). Each call runs
+// the registered TfServingRemotePredict kernel directly (ComputeAsync, no
+// thread per call) and completes on the JS thread through JsCompletions, which
+// keeps the event loop alive only while calls are in flight; results reach
+// the handler a slice at a time (CallResults).
 void InitPredictBinding(Napi::Env env, Napi::Object exports);
 
 // [key, value, key, value, ...] with string or Uint8Array values (checked by
