@@ -607,48 +607,47 @@ describe('run() and runReturningStatus() over gRPC', function () {
   describe('results handed over a slice of completions at a time', function () {
     it('calls completing together each get their own outputs, in buffers of their own', async function () {
       const big = (i) => Float32Array.from({ length: 4096 }, (_, k) => i * 10000 + k); // 16 KiB: not shared
-      const calls = [];
-      for (let i = 0; i < 60; i++) {
-        const small = f32(i, -i, i / 4);
-        calls.push(
-          run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [3], data: small }] })).then(([y]) => ({
-            kind: 'small',
-            i,
-            y,
-          })),
-          run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [4096], data: big(i) }] })).then(([y]) => ({
-            kind: 'big',
-            i,
-            y,
-          })),
-          run(allDtypes(EXTREMES)).then((outputs) => ({ kind: 'all', i, outputs })),
+      const N = 60;
+      const smallCalls = [];
+      const bigCalls = [];
+      const allCalls = [];
+      for (let i = 0; i < N; i++) {
+        smallCalls.push(
+          run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [3], data: f32(i, -i, i / 4) }] })),
+        );
+        bigCalls.push(run(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [4096], data: big(i) }] })));
+        allCalls.push(run(allDtypes(EXTREMES)));
+      }
+      const [smalls, bigs, alls] = await Promise.all([
+        Promise.all(smallCalls),
+        Promise.all(bigCalls),
+        Promise.all(allCalls),
+      ]);
+      for (let i = 0; i < N; i++) {
+        assert.deepEqual(Array.from(smalls[i][0].data), [i / 2 + 2, -i / 2 + 2, i / 8 + 2], `small ${i}`);
+        assertSameData(
+          bigs[i][0].data,
+          Float32Array.from(big(i), (v) => v / 2 + 2),
+          `big ${i}`,
+        );
+        alls[i].forEach((tensor, k) =>
+          assertTensor(tensor, { dtype: DTYPE_NAMES[k], ...EXTREMES[DTYPE_NAMES[k]] }, `all_dtypes ${i}`),
         );
       }
-      const results = await Promise.all(calls);
-      for (const result of results) {
-        if (result.kind === 'small') {
-          assert.deepEqual(Array.from(result.y.data), [result.i / 2 + 2, -result.i / 2 + 2, result.i / 8 + 2]);
-        } else if (result.kind === 'big') {
-          const expected = Float32Array.from(big(result.i), (v) => v / 2 + 2);
-          assertSameData(result.y.data, expected, `big ${result.i}`);
-        } else {
-          result.outputs.forEach((tensor, k) =>
-            assertTensor(tensor, { dtype: DTYPE_NAMES[k], ...EXTREMES[DTYPE_NAMES[k]] }, `all_dtypes ${result.i}`),
-          );
-        }
-      }
       // Every numeric output owns its whole buffer: transferring (detaching) one leaves the others intact.
-      const numeric = results.flatMap((r) =>
-        r.kind === 'all' ? r.outputs.filter((t) => t.dtype !== 'string').map((t) => t.data) : [r.y.data],
-      );
+      const numeric = [
+        ...smalls.map(([y]) => y.data),
+        ...bigs.map(([y]) => y.data),
+        ...alls.flatMap((outputs) => outputs.flatMap((t) => (t.dtype === 'string' ? [] : [t.data]))),
+      ];
       for (const data of numeric) {
         assert.equal(data.byteOffset, 0);
         assert.equal(data.buffer.byteLength, data.byteLength);
       }
-      const first = /** @type {Float32Array} */ (results[0].kind === 'small' ? results[0].y.data : undefined);
-      structuredClone(first.buffer, { transfer: [first.buffer] });
+      const first = smalls[0][0].data;
+      structuredClone(first.buffer, { transfer: [/** @type {ArrayBuffer} */ (first.buffer)] });
       assert.equal(first.length, 0, 'detached');
-      assert.deepEqual(Array.from(/** @type {any} */ (results[3]).y.data), [2.5, 1.5, 2.125]);
+      assert.deepEqual(Array.from(smalls[1][0].data), [2.5, 1.5, 2.125]);
     });
   });
 
