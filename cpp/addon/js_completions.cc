@@ -24,6 +24,10 @@ void JsCompletions::Init(Napi::Env env) {
       env,
       [](void* data) {
         auto* self = static_cast<JsCompletions*>(data);
+        {
+          std::unique_lock<std::shared_mutex> wake_lock(self->wake_mu_);
+          self->wake_closed_ = true;
+        }
         std::lock_guard<std::mutex> lock(self->mu_);
         self->closed_ = true;
         // What the deliveries hold belongs to a dead environment: leak them
@@ -42,16 +46,23 @@ void JsCompletions::Begin(Napi::Env env) {
 }
 
 void JsCompletions::Post(Delivery deliver) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) {
-    new Delivery(std::move(deliver));  // leaked, as above
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) {
+      new Delivery(std::move(deliver));  // leaked, as above
+      return;
+    }
+    queue_.push_back(std::move(deliver));
+    if (awake_) return;  // the running slices will take it
+    awake_ = true;
   }
-  queue_.push_back(std::move(deliver));
-  if (awake_) return;  // the running slices will take it
-  awake_ = true;
+  // Not under mu_: the wake-up can run the JS thread at once, on this core,
+  // and DeliverSlice() then needs mu_ (with it held here, the JS thread slept
+  // until this thread ran again). The wake queue lives until the environment's
+  // cleanup hook, which waits for wakes in progress.
+  std::shared_lock<std::shared_mutex> lock(wake_mu_);
   // Fails only while the environment shuts down; the queue is leaked then.
-  wake_.NonBlockingCall(nullptr);
+  if (!wake_closed_) wake_.NonBlockingCall(nullptr);
 }
 
 void JsCompletions::Wake(Napi::Env env, Napi::Function, JsCompletions* self, std::nullptr_t*) {

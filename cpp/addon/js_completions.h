@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <shared_mutex>
 
 namespace tfsrp {
 
@@ -70,6 +71,9 @@ class JsCompletions {
   bool awake_ = false;          // a wake is posted or slices are running; guarded by mu_
   // Set by the environment's cleanup hook: the wake queue is gone after that.
   bool closed_ = false;  // guarded by mu_
+  // Held (shared) by every wake, and by the cleanup hook before the wake queue goes.
+  std::shared_mutex wake_mu_;
+  bool wake_closed_ = false;  // guarded by wake_mu_
 };
 
 }  // namespace tfsrp
