@@ -97,6 +97,7 @@ void JsCompletions::DeliverSlice(Napi::Env env) {
     if (!more) awake_ = false;
   }
   Napi::HandleScope scope(env);
+  last_slice_deliveries_ = slice.size();
   next_slice_scheduled_ = more;
   if (more) {
     // Before delivering: setImmediate runs after this callback's microtasks,

@@ -36,8 +36,11 @@ class JsCompletions {
 
   // JS thread, once per piece of work, before it can complete.
   void Begin(Napi::Env env);
-  // JS thread: the pieces of work begun and not yet delivered.
-  size_t InFlight() const { return pending_; }
+  // JS thread: the pieces of work begun and not yet delivered, plus those
+  // delivered by the last slice, whose continuations (often the next calls)
+  // may be running now: a burst of completions delivered at once leaves few
+  // pending while as many calls are about to start.
+  size_t Busy() const { return pending_ + last_slice_deliveries_; }
   // Any thread, once per Begin: runs `deliver` on the JS thread. Dropped
   // (destroyed without running, or leaked) once the environment is being
   // torn down, for example when its worker thread exits.
@@ -61,6 +64,7 @@ class JsCompletions {
   Napi::FunctionReference next_slice_;                 // calls DeliverSlice from setImmediate
   Delivery slice_end_;                                 // JS thread only
   size_t pending_ = 0;                                 // JS thread only
+  size_t last_slice_deliveries_ = 0;                   // JS thread only
   size_t slice_deliveries_ = kInitialSliceDeliveries;  // JS thread only
   // When the last slice started, if it scheduled the next one (JS thread only).
   std::chrono::steady_clock::time_point last_slice_start_;

@@ -14,7 +14,8 @@ namespace tfsrp {
 namespace {
 
 constexpr size_t kStartOffThreadBytes = 64 * 1024;
-// Calls in flight from which every call is started off the JS thread.
+// Calls in flight (JsCompletions::Busy()) from which every call is started off
+// the JS thread.
 constexpr size_t kStartOffThreadInFlight = 8;
 
 // One call. Shared by the handle JS holds (for cancel) and by the in-flight
@@ -141,7 +142,7 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
     // flight: measured at 16 floats x 64 in flight, starting inline cost more
     // CPU per call and gave event-loop delays of tens of milliseconds, the
     // hand-off neither (docs/ARCHITECTURE.md#cost-per-call).
-    if (input_bytes >= kStartOffThreadBytes || completions.InFlight() >= kStartOffThreadInFlight) {
+    if (input_bytes >= kStartOffThreadBytes || completions.Busy() >= kStartOffThreadInFlight) {
       StartQueue::Get().Post(std::move(start));
     } else {
       start();
