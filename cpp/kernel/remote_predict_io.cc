@@ -34,7 +34,25 @@ absl::Status ReadAliases(OpKernelContext* context, const char* input_name,
   return absl::OkStatus();
 }
 
+// A successful call's status outputs: the same two scalars for every call,
+// allocated once. Nothing changes them in place: TensorFlow forwards a buffer
+// to another op's output only while one tensor holds it, and these are held here too.
+void SetOkStatusOutputs(OpKernelContext* context) {
+  static const Tensor* const code = [] {
+    auto* tensor = new Tensor(tensorflow::DT_INT32, TensorShape({}));
+    tensor->scalar<int32_t>()() = 0;
+    return tensor;
+  }();
+  static const Tensor* const message = new Tensor(tensorflow::DT_STRING, TensorShape({}));
+  context->set_output(kStatusCodeOutput, *code);
+  context->set_output(kStatusMessageOutput, *message);
+}
+
 absl::Status SetStatusOutputs(OpKernelContext* context, const absl::Status& status) {
+  if (status.ok()) {
+    SetOkStatusOutputs(context);
+    return absl::OkStatus();
+  }
   Tensor* code;
   TF_RETURN_IF_ERROR(context->allocate_output(kStatusCodeOutput, TensorShape({}), &code));
   code->scalar<int32_t>()() = static_cast<int32_t>(status.code());
