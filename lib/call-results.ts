@@ -14,20 +14,32 @@ export type CallDone = (
   outputs: Tensor[],
 ) => void;
 
-const waiting: (CallDone | undefined)[] = [];
-const freeIds: number[] = [];
+interface Waiting {
+  calls: (CallDone | undefined)[];
+  freeIds: number[];
+}
+
+/**
+ * Calls waiting on this addon, shared by every copy of this module that loads
+ * it (a test runner that evaluates modules afresh keeps the native addon):
+ * ids stay unique, and each result reaches its own call, whichever copy's
+ * handler the addon calls.
+ */
+const waiting: Waiting = ((native as unknown as Record<symbol, Waiting | undefined>)[
+  Symbol.for('tfserving-remote-predict:waiting-calls')
+] ??= { calls: [], freeIds: [] });
 
 /** The id under which the addon delivers the next call's result to `done`. */
 export function awaitResult(done: CallDone): number {
-  const id = freeIds.length > 0 ? freeIds.pop()! : waiting.length;
-  waiting[id] = done;
+  const id = waiting.freeIds.length > 0 ? waiting.freeIds.pop()! : waiting.calls.length;
+  waiting.calls[id] = done;
   return id;
 }
 
 /** Gives up `id` without a result (its call was refused before it was made). */
 export function forgetResult(id: number): void {
-  waiting[id] = undefined;
-  freeIds.push(id);
+  waiting.calls[id] = undefined;
+  waiting.freeIds.push(id);
 }
 
 /** The layout is documented at CallResults::SetHandler(). */
@@ -72,7 +84,7 @@ function deliverResults(
         unreadable ??= error;
       }
     }
-    const done = waiting[id];
+    const done = waiting.calls[id];
     if (done === undefined) throw new TypeError(`native addon returned a result for call ${id}, which is not waiting`);
     forgetResult(id);
     try {

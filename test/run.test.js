@@ -651,6 +651,36 @@ describe('run() and runReturningStatus() over gRPC', function () {
     });
   });
 
+  describe('two copies of the package over one addon (a test runner evaluating modules afresh)', function () {
+    it("each call settles with its own outputs, whichever copy's handler receives them", async function () {
+      const dist = require('node:path').join(__dirname, '..', 'dist');
+      const saved = Object.keys(require.cache).filter((file) => file.startsWith(dist) && file.endsWith('.js'));
+      const kept = saved.map((file) => [file, require.cache[file]]);
+      for (const file of saved) delete require.cache[file];
+      /** @type {typeof api} */
+      let fresh;
+      try {
+        fresh = require('..');
+      } finally {
+        for (const file of Object.keys(require.cache))
+          if (file.startsWith(dist) && file.endsWith('.js')) delete require.cache[file];
+        for (const [file, module] of kept) require.cache[/** @type {string} */ (file)] = module;
+      }
+      assert.notEqual(fresh.run, run, 'a second copy of the JS');
+      assert.equal(require('../dist/native').native, native, 'the original copy is back in the cache');
+      const call = (runner, i) =>
+        runner(halfPlusTwo({ inputTensors: [{ dtype: 'float32', shape: [1], data: f32(i) }] })).then(
+          ([y]) => y.data[0],
+        );
+      const calls = [];
+      for (let i = 0; i < 100; i++) calls.push(call(i % 2 === 0 ? run : fresh.run, i));
+      assert.deepEqual(
+        await Promise.all(calls),
+        Array.from({ length: 100 }, (_, i) => i / 2 + 2),
+      );
+    });
+  });
+
   describe('1000 concurrent calls', function () {
     it('all settle with correct values; the thread count stays flat', async function () {
       const N = 1000;
