@@ -655,7 +655,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
     it("each call settles with its own outputs, whichever copy's handler receives them", async function () {
       const dist = require('node:path').join(__dirname, '..', 'dist');
       const saved = Object.keys(require.cache).filter((file) => file.startsWith(dist) && file.endsWith('.js'));
-      const kept = saved.map((file) => [file, require.cache[file]]);
+      const kept = new Map(saved.map((file) => [file, require.cache[file]]));
       for (const file of saved) delete require.cache[file];
       /** @type {typeof api} */
       let fresh;
@@ -664,7 +664,7 @@ describe('run() and runReturningStatus() over gRPC', function () {
       } finally {
         for (const file of Object.keys(require.cache))
           if (file.startsWith(dist) && file.endsWith('.js')) delete require.cache[file];
-        for (const [file, module] of kept) require.cache[/** @type {string} */ (file)] = module;
+        for (const [file, module] of kept) require.cache[file] = module;
       }
       assert.notEqual(fresh.run, run, 'a second copy of the JS');
       assert.equal(require('../dist/native').native, native, 'the original copy is back in the cache');
